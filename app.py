@@ -1,0 +1,6 @@
+"""Hugging Face Space entry point: ``python app.py`` launches the SkeletonContext demo."""
+
+from demo.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""SkeletonContext: zero-shot skeleton action recognition, from pose extraction to scoring."""

@@ -1,0 +1,1 @@
+"""Readers of skeleton datasets, and the training corpus built from them."""

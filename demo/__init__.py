@@ -1,0 +1,1 @@
+"""The Gradio demo: live webcam recognition, video and skeleton upload, custom labels."""

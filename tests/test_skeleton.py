@@ -1,0 +1,139 @@
+"""Properties of the NTU-25 layout and skeleton transforms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.skeleton.layout import BODY_PARTS, BONES, JOINT, MIRROR_PERMUTATION, parts_to_joint_mask
+from core.skeleton.transforms import (
+    body_frame,
+    mirror,
+    normalize,
+    random_window,
+    resample,
+    rotate,
+    rotation_matrix,
+    torso_length,
+)
+
+# A standing T-ish pose in metres, facing the camera (X to the subject's right, Y up).
+_REST = np.zeros((25, 3), dtype=np.float32)
+for _name, _xyz in {
+    "spine_base": (0, 0.0, 3), "spine_mid": (0, 0.3, 3), "spine_shoulder": (0, 0.55, 3),
+    "neck": (0, 0.62, 3), "head": (0, 0.75, 3),
+    "left_shoulder": (-0.2, 0.52, 3), "left_elbow": (-0.25, 0.28, 3),
+    "left_wrist": (-0.27, 0.05, 3), "left_hand": (-0.28, -0.02, 3),
+    "left_hand_tip": (-0.29, -0.08, 3), "left_thumb": (-0.25, -0.03, 2.97),
+    "left_hip": (-0.1, -0.05, 3), "left_knee": (-0.11, -0.5, 3), "left_ankle": (-0.12, -0.9, 3),
+    "left_foot": (-0.12, -0.95, 2.9),
+}.items():
+    _REST[JOINT[_name]] = _xyz
+for _left, _right in [(4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17), (14, 18), (15, 19),
+                      (21, 23), (22, 24)]:
+    _REST[_right] = _REST[_left] * np.array([-1, 1, 1])
+
+
+def _moving_sequence(seed: int, frames: int = 12) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(0, 0.01, size=(frames, 1, 3)), axis=0)
+    jitter = rng.normal(0, 0.02, size=(frames, 25, 3))
+    return (_REST[None] + walk + jitter).astype(np.float32)
+
+
+angles = st.tuples(*(st.floats(-np.pi, np.pi) for _ in range(3)))
+
+
+def test_layout_is_consistent() -> None:
+    assert len(BONES) == 24
+    assert all(0 <= child < 25 and 0 <= parent < 25 for child, parent in BONES)
+    assert sorted(MIRROR_PERMUTATION) == list(range(25))
+    assert MIRROR_PERMUTATION[JOINT["left_hand"]] == JOINT["right_hand"]
+    assert MIRROR_PERMUTATION[JOINT["head"]] == JOINT["head"]
+    assert set(BODY_PARTS["head"]) == {2, 3}
+
+
+def test_parts_mask_sums_to_one_and_rejects_unknown_parts() -> None:
+    mask = parts_to_joint_mask(["hands", "arms"])
+    assert mask.sum() == pytest.approx(1.0)
+    assert mask[JOINT["head"]] == 0 and mask[JOINT["right_hand"]] > 0
+    with pytest.raises(ValueError, match="unknown body parts"):
+        parts_to_joint_mask(["tail"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), unit=st.booleans())
+def test_normalize_twice_is_a_no_op(seed: int, unit: bool) -> None:
+    once = normalize(_moving_sequence(seed), unit_scale=unit)
+    np.testing.assert_allclose(normalize(once, unit_scale=unit), once, atol=1e-4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), rotation=angles)
+def test_normalize_is_rotation_and_translation_invariant(seed: int, rotation) -> None:
+    sequence = _moving_sequence(seed)
+    moved = rotate(sequence, rotation_matrix(np.array(rotation))) + np.float32([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(normalize(moved), normalize(sequence), atol=1e-3)
+
+
+def test_normalize_levels_hips_and_spine() -> None:
+    tilted = rotate(_moving_sequence(3), rotation_matrix(np.array([0.4, 1.2, -0.3])))
+    out = normalize(tilted, unit_scale=True)
+    spine = out[:, JOINT["spine_shoulder"]] - out[:, JOINT["spine_base"]]
+    hips = out[:, JOINT["right_hip"]] - out[:, JOINT["left_hip"]]
+    assert np.abs(spine.mean(0) / np.linalg.norm(spine.mean(0)) - [0, 1, 0]).max() < 1e-3
+    assert hips.mean(0)[0] > 0 and abs(hips.mean(0)[1]) < 0.05
+    assert torso_length(out) == pytest.approx(1.0, abs=1e-4)
+    np.testing.assert_allclose(out[0, JOINT["spine_mid"]], 0.0, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_mirror_twice_is_the_identity(seed: int) -> None:
+    sequence = _moving_sequence(seed)
+    np.testing.assert_array_equal(mirror(mirror(sequence)), sequence)
+
+
+def test_mirror_swaps_sides() -> None:
+    sequence = _moving_sequence(1)
+    sequence[:, JOINT["right_wrist"], 1] += np.linspace(0, 0.5, len(sequence))  # right hand rises
+    mirrored = mirror(sequence)
+    rise = mirrored[-1, :, 1] - mirrored[0, :, 1]
+    assert np.argmax(rise) == JOINT["left_wrist"]
+    # The mirrored body still faces the camera with its right side at larger X.
+    assert (mirrored[:, JOINT["right_shoulder"], 0] > mirrored[:, JOINT["left_shoulder"], 0]).all()
+
+
+def test_absent_frames_and_second_body_stay_zero() -> None:
+    bodies = np.zeros((2, 6, 25, 3), dtype=np.float32)
+    bodies[0] = _moving_sequence(5, frames=6)
+    bodies[0, 2] = 0.0
+    out = normalize(bodies)
+    assert out.shape == bodies.shape
+    assert not out[1].any() and not out[0, 2].any()
+    assert body_frame(np.zeros((4, 25, 3))) is None
+    np.testing.assert_array_equal(normalize(np.zeros((4, 25, 3))), 0.0)
+
+
+def test_resample_keeps_endpoints_and_handles_single_frames() -> None:
+    sequence = _moving_sequence(2, frames=10)
+    out = resample(sequence, 64)
+    assert out.shape == (64, 25, 3)
+    np.testing.assert_allclose(out[0], sequence[0])
+    np.testing.assert_allclose(out[-1], sequence[-1])
+    assert resample(sequence[:1], 5).shape == (5, 25, 3)
+    with pytest.raises(ValueError):
+        resample(sequence, 0)
+    with pytest.raises(ValueError, match="shape"):
+        resample(np.zeros((4, 17, 3)), 8)
+
+
+def test_random_window_covers_the_requested_fraction() -> None:
+    sequence = np.repeat(np.arange(100, dtype=np.float32)[:, None, None], 25, 1).repeat(3, 2)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        window = random_window(sequence, 64, rng)
+        assert window.shape == (64, 25, 3)
+        assert 49 <= window[-1, 0, 0] - window[0, 0, 0] <= 99
