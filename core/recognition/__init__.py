@@ -1,0 +1,1 @@
+"""Zero-shot recognition of typed action labels in skeleton sequences."""

@@ -1,0 +1,170 @@
+"""Label parsing, skeleton validation and file reading for recognition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.recognition.labels import LabelError, clean_labels, parse_labels
+from core.recognition.prompts import TEMPLATES, label_sentences
+from core.recognition.sources import SourceError, read_sequences
+from core.recognition.validation import SkeletonInputError, check_skeleton
+
+
+def _walker(frames: int = 12) -> np.ndarray:
+    """A rough standing body drifting sideways, in metres."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.0, 0.3, size=(25, 3)).astype(np.float32) + np.array([0.0, 0.0, 3.0], np.float32)
+    steps = np.linspace(0.0, 0.5, frames, dtype=np.float32)[:, None, None] * np.array([1, 0, 0], np.float32)
+    return base[None] + steps
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+def test_parse_labels_splits_on_commas_semicolons_and_lines():
+    assert parse_labels(" drink water; clapping,\n hand   waving \n\n") == ["drink water", "clapping", "hand waving"]
+
+
+def test_parse_labels_drops_case_insensitive_duplicates_by_default():
+    assert parse_labels("Clapping; clapping; CLAPPING; sit down") == ["Clapping", "sit down"]
+
+
+def test_parse_labels_can_refuse_duplicates_naming_them():
+    with pytest.raises(LabelError, match="duplicate label 'Clapping'"):
+        parse_labels("clapping; sit down; Clapping", duplicates="error")
+
+
+@pytest.mark.parametrize("text", ["", "  ;, \n ", None])
+def test_parse_labels_refuses_empty_lists(text):
+    with pytest.raises(LabelError, match="no labels"):
+        parse_labels(text)
+
+
+def test_parse_labels_limits_the_count():
+    text = "; ".join(f"action {i}" for i in range(51))
+    with pytest.raises(LabelError, match="too many labels: 51 given, at most 50"):
+        parse_labels(text)
+    assert len(parse_labels(text, max_labels=None)) == 51
+
+
+def test_clean_labels_refuses_non_text():
+    with pytest.raises(LabelError, match="must be text"):
+        clean_labels(["wave", 3])
+
+
+# --- prompts --------------------------------------------------------------------------------
+
+class _Action:
+    def __init__(self, name: str, descriptions: list[str]):
+        self.name = name
+        self.descriptions = descriptions
+
+
+def test_unknown_label_gets_only_templates():
+    sentences = label_sentences("juggle", None)
+    assert len(sentences) == len(TEMPLATES)
+    assert all("juggle" in sentence for sentence in sentences)
+
+
+def test_alias_gets_canonical_templates_and_descriptions():
+    action = _Action("drink water", ["The hand lifts a cup to the mouth.", "The head tilts back."])
+    sentences = label_sentences("drinking", action)
+    assert "drinking" in sentences and "drink water" in sentences
+    assert sentences[-2:] == action.descriptions
+    assert len(sentences) == 2 * len(TEMPLATES) + 2
+
+
+# --- skeleton validation --------------------------------------------------------------------
+
+def test_check_skeleton_adds_the_body_axis():
+    assert check_skeleton(_walker(5)).shape == (1, 5, 25, 3)
+    assert check_skeleton(np.stack([_walker(5), np.zeros((5, 25, 3))])).shape == (2, 5, 25, 3)
+
+
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros((0, 25, 3)), "0 frames"),
+        (np.zeros((10, 20, 3)), r"expected shape .* got \(10, 20, 3\)"),
+        (np.zeros((25, 3)), "expected shape"),
+        (np.zeros((3, 10, 25, 3)), "all zeros"),
+        (np.zeros((0, 10, 25, 3)), "no body"),
+    ],
+)
+def test_check_skeleton_refuses_bad_arrays(array, message):
+    with pytest.raises(SkeletonInputError, match=message):
+        check_skeleton(array)
+
+
+def test_check_skeleton_reports_where_nans_are():
+    array = _walker(8)
+    array[5, 3, 1] = np.nan
+    with pytest.raises(SkeletonInputError, match="NaN .* 1 frame.*frame 5"):
+        check_skeleton(array)
+
+
+def test_check_skeleton_refuses_text():
+    with pytest.raises(SkeletonInputError, match="not a numeric array"):
+        check_skeleton([["a"]])
+
+
+# --- file sources ---------------------------------------------------------------------------
+
+def test_npy_is_one_sequence(tmp_path):
+    path = tmp_path / "clip.npy"
+    np.save(path, _walker(7))
+    (sequence,) = read_sequences(path)
+    assert sequence.key is None and sequence.input == str(path)
+    assert sequence.skeleton.shape == (1, 7, 25, 3) and sequence.fps == 30.0
+
+
+def test_npz_holds_named_sequences_and_an_optional_fps(tmp_path):
+    path = tmp_path / "clips.npz"
+    np.savez(path, first=_walker(4), second=np.stack([_walker(6), _walker(6)]), fps=np.array(15.0))
+    sequences = read_sequences(path)
+    assert [s.key for s in sequences] == ["first", "second"]
+    assert [s.skeleton.shape[:2] for s in sequences] == [(1, 4), (2, 6)]
+    assert all(s.fps == 15.0 for s in sequences)
+    assert sequences[1].duration_s == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"fps": np.array(30.0)}, "no skeleton arrays"),
+        ({"a": _walker(3), "fps": np.array([30.0, 25.0])}, "'fps' must be a single number"),
+        ({"a": _walker(3), "fps": np.array(-1.0)}, "positive frame rate"),
+        ({"good": _walker(3), "bad": np.zeros((3, 24, 3))}, r"\[bad\]: expected shape"),
+    ],
+)
+def test_bad_npz_is_refused_clearly(tmp_path, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(SourceError, match=message):
+        read_sequences(path)
+
+
+def test_unreadable_files_are_refused_clearly(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        read_sequences(tmp_path / "missing.npy")
+    with pytest.raises(SourceError, match="not a file"):
+        read_sequences(tmp_path)
+    garbage = tmp_path / "garbage.npy"
+    garbage.write_bytes(b"not numpy at all")
+    with pytest.raises(SourceError, match="not a readable .npy"):
+        read_sequences(garbage)
+    fake_zip = tmp_path / "garbage.npz"
+    fake_zip.write_bytes(b"PK not really")
+    with pytest.raises(SourceError, match="not a readable .npz"):
+        read_sequences(fake_zip)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(SourceError, match="unsupported file type .txt"):
+        read_sequences(text)
+
+
+def test_object_arrays_are_not_unpickled(tmp_path):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(SourceError, match="not a readable .npy"):
+        read_sequences(path)
