@@ -1,0 +1,1 @@
+"""Action knowledge (descriptions, context, moving parts), dataset label mapping and splits."""
