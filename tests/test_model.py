@@ -1,0 +1,195 @@
+"""Network pieces: shapes, shift operations, body masking, branches, scoring, checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.model.checkpoint import CheckpointError, load_checkpoint, read_checkpoint_metadata, save_checkpoint
+from core.model.cpm import ContextPromptHead, mlm_loss
+from core.model.inputs import prepare_window
+from core.model.kpd import calibration_loss
+from core.model.network import ModelConfig, SkeletonContext
+from core.model.prototypes import prototype_sentences
+from core.model.scoring import ClassPrototypes, class_logits
+from core.model.shiftgcn import BackboneConfig, spatial_shift_index, temporal_offsets, temporal_shift
+
+TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
+
+
+def _skeletons(batch: int, frames: int = 16, seed: int = 0) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, 2, frames, 25, 3, generator=generator)
+    x[:, 1] = 0.0
+    return x
+
+
+def test_spatial_shift_is_a_permutation_undone_by_the_reverse_shift() -> None:
+    forward = spatial_shift_index(6, 25, 1)
+    backward = spatial_shift_index(6, 25, -1)
+    assert sorted(forward.tolist()) == list(range(150))
+    values = torch.arange(150)
+    assert torch.equal(values[forward][backward], values)
+    # channel 2 of joint 24 reads joint (24 + 2) mod 25 = 1
+    assert int(forward[24 * 6 + 2]) == 1 * 6 + 2
+
+
+def test_temporal_shift_moves_each_channel_by_its_offset() -> None:
+    x = torch.arange(2 * 3 * 10 * 4, dtype=torch.float32).reshape(2, 3, 10, 4)
+    offsets = torch.tensor([-1, 0, 2])
+    y = temporal_shift(x, offsets)
+    assert torch.equal(y[:, 1], x[:, 1])
+    assert torch.equal(y[:, 0, 1:], x[:, 0, :-1]) and torch.all(y[:, 0, 0] == 0)
+    assert torch.equal(y[:, 2, :-2], x[:, 2, 2:]) and torch.all(y[:, 2, -2:] == 0)
+    strided = temporal_shift(x, torch.zeros(3, dtype=torch.long), stride=2)
+    assert torch.equal(strided, x[:, :, ::2])
+    assert set(temporal_offsets(20).tolist()) == set(range(-4, 5))
+
+
+def test_backbone_shapes_and_body_mask() -> None:
+    model = SkeletonContext(TINY).eval()
+    x = _skeletons(3)
+    features, present = model.backbone(x)
+    assert features.shape == (3, 2, 16, 4, 25)
+    assert present.tolist() == [[True, False]] * 3
+    assert torch.all(features[:, 1] == 0)
+    with pytest.raises(ValueError, match="expected input"):
+        model.backbone(torch.zeros(2, 2, 16, 20, 3))
+
+
+def test_absent_bodies_do_not_change_the_embedding() -> None:
+    model = SkeletonContext(TINY).eval()
+    single = _skeletons(2)
+    doubled = single.clone()
+    doubled[:, 1] = single[:, 0]
+    with torch.no_grad():
+        a, b = model(single), model(doubled)
+    assert torch.allclose(a["spatial"], b["spatial"], atol=1e-5)
+    assert torch.allclose(a["temporal"], b["temporal"], atol=1e-5)
+
+
+def test_branch_outputs_are_normalised_and_importance_is_a_distribution() -> None:
+    model = SkeletonContext(TINY).eval()
+    with torch.no_grad():
+        out = model(_skeletons(4))
+    assert out["spatial"].shape == out["temporal"].shape == (4, 384)
+    assert torch.allclose(out["spatial"].norm(dim=-1), torch.ones(4), atol=1e-5)
+    assert torch.allclose(out["importance"].sum(-1), torch.ones(4), atol=1e-5)
+    uniform = SkeletonContext(ModelConfig(**{**TINY.__dict__, "use_kpd": False, "use_cpm": False})).eval()
+    with torch.no_grad():
+        plain = uniform(_skeletons(4))
+    assert "temporal" not in plain
+    assert torch.allclose(plain["importance"], torch.full((4, 25), 1 / 25))
+
+
+def test_calibration_loss_is_zero_only_at_the_target() -> None:
+    target = torch.full((2, 25), 1 / 25)
+    assert float(calibration_loss(target, target)) == 0.0
+    assert float(calibration_loss(torch.softmax(torch.randn(2, 25), -1), target)) > 0.0
+
+
+def test_mlm_loss_counts_masked_slots_only() -> None:
+    head = ContextPromptHead(16, vocab_size=50, heads=2)
+    lang = torch.randn(2, 7, 16)
+    padding = torch.zeros(2, 7, dtype=torch.bool)
+    logits = head(lang, padding, torch.randn(2, 16), torch.tensor([[1, 3, 5], [1, 3, 5]]))
+    assert logits.shape == (2, 3, 50)
+    targets = torch.tensor([[[4, -1], [7, 8], [9, -1]]] * 2)
+    masked = torch.tensor([[True, False, True]] * 2)
+    changed = logits.clone()
+    changed[:, 1] += torch.randn(2, 50) * 10  # an unmasked slot
+    assert torch.allclose(mlm_loss(logits, targets, masked), mlm_loss(changed, targets, masked))
+    perfect = torch.full((2, 3, 50), -30.0)
+    perfect[:, 0, 4] = perfect[:, 2, 9] = 30.0
+    assert float(mlm_loss(perfect, targets, masked)) < 1e-6
+
+
+def test_class_logits_take_the_mean_of_the_best_valid_prototypes() -> None:
+    embedding = torch.tensor([[1.0, 0.0]])
+    prototypes = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], [[0.0, 1.0], [0.0, 0.0], [0.0, 0.0]]])
+    valid = torch.tensor([[True, True, True], [True, False, False]])
+    logits = class_logits(embedding, prototypes, valid, top_k=2, temperature=0.5)
+    assert torch.allclose(logits, torch.tensor([[(1.0 + 0.6) / 2 / 0.5, 0.0]]))
+
+
+def test_probabilities_combine_both_branches_into_one_distribution() -> None:
+    model = SkeletonContext(TINY).eval()
+    rng = np.random.default_rng(0)
+    unit = lambda n: (lambda a: a / np.linalg.norm(a, axis=-1, keepdims=True))(rng.normal(size=(n, 384)))  # noqa: E731
+    classes = ClassPrototypes.from_arrays(["a", "b", "c"], [unit(2), unit(5), unit(1)], [unit(3), unit(1), unit(4)])
+    with torch.no_grad():
+        probabilities = model.probabilities(model(_skeletons(5)), classes)
+    assert probabilities.shape == (5, 3)
+    assert torch.allclose(probabilities.sum(-1), torch.ones(5), atol=1e-5)
+    assert classes.subset([2, 0]).names == ["c", "a"]
+
+
+def test_prototype_sentences_use_descriptions_only_when_asked() -> None:
+    class Known:
+        spatial = ["the right arm rises."]
+        temporal = ["it starts still and ends still."]
+
+    full = prototype_sentences("Wave  Right Hand", Known(), "descriptions")
+    assert full["spatial"][-1] == "the right arm rises." and "wave right hand" in full["spatial"][0]
+    assert full["temporal"][-1] == "it starts still and ends still."
+    assert prototype_sentences("wave", Known(), "names")["spatial"] == prototype_sentences("wave", None, "descriptions")["spatial"]
+    assert prototype_sentences("wave", None, "template")["spatial"] == ["a person wave"]
+    with pytest.raises(ValueError, match="empty"):
+        prototype_sentences("  ", None, "names")
+    with pytest.raises(ValueError, match="unknown prototype kind"):
+        prototype_sentences("wave", None, "poems")
+
+
+def test_prepare_window_normalises_resamples_and_pads() -> None:
+    rng = np.random.default_rng(1)
+    clip = rng.normal(size=(40, 25, 3)).astype(np.float32) + np.float32([0.0, 0.0, 3.0])
+    window = prepare_window(clip, length=24)
+    assert window.shape == (2, 24, 25, 3) and window.dtype == np.float32
+    assert np.all(window[1] == 0)
+    assert np.allclose(window[0, 0, 1], 0.0, atol=1e-5)  # centred on the first frame's spine mid
+    three = prepare_window(np.stack([clip, clip, clip]), length=8)
+    assert three.shape == (2, 8, 25, 3) and np.any(three[1] != 0)
+    with pytest.raises(ValueError, match="no frames"):
+        prepare_window(np.zeros((0, 25, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="expected a skeleton"):
+        prepare_window(np.zeros((10, 20, 3), dtype=np.float32))
+
+
+def test_checkpoint_round_trip(tmp_path) -> None:
+    model = SkeletonContext(TINY).eval()
+    path = tmp_path / "model.safetensors"
+    save_checkpoint(path, model, {"classes": ["a", "b"], "split": "split1"})
+    loaded, metadata = load_checkpoint(path)
+    assert metadata == {"classes": ["a", "b"], "split": "split1"}
+    assert loaded.config == TINY
+    x = _skeletons(2)
+    with torch.no_grad():
+        assert torch.allclose(model(x)["spatial"], loaded(x)["spatial"], atol=1e-6)
+    assert read_checkpoint_metadata(path)[0] == TINY
+
+
+def test_checkpoint_errors_are_clear(tmp_path) -> None:
+    model = SkeletonContext(TINY)
+    path = tmp_path / "model.safetensors"
+    save_checkpoint(path, model, {})
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="truncated"):
+        load_checkpoint(truncated)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "absent.safetensors")
+    from safetensors.torch import save_file
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, str(foreign))
+    with pytest.raises(CheckpointError, match="not a SkeletonContext model"):
+        load_checkpoint(foreign)
+    mismatched = tmp_path / "mismatched.safetensors"
+    other = SkeletonContext(ModelConfig(**{**TINY.__dict__, "use_cpm": False}))
+    state = {k: v.contiguous() for k, v in other.state_dict().items()}
+    import json
+
+    save_file(state, str(mismatched), metadata={"skeletoncontext_config": json.dumps(TINY.to_dict())})
+    with pytest.raises(CheckpointError, match="does not match"):
+        load_checkpoint(mismatched)
