@@ -1,0 +1,54 @@
+"""The last few seconds of live poses, turned into the skeleton clip the recogniser scores.
+
+People enter and leave a webcam view and MediaPipe may list them in any order, so bodies are
+followed by their track id and the two most present ones fill the two body slots.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+import numpy as np
+
+from core.skeleton.layout import NUM_JOINTS
+
+MAX_BODIES = 2
+
+
+class PoseWindow:
+    """World poses of the frames received in the last ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque()
+
+    def add(self, time_s: float, world: np.ndarray, track_ids: list[int]) -> None:
+        """Append one frame's bodies ``(P, 25, 3)`` and drop frames older than the window."""
+        self._frames.append((time_s, np.asarray(world, dtype=np.float32), tuple(track_ids)))
+        while self._frames and time_s - self._frames[0][0] > self.seconds:
+            self._frames.popleft()
+
+    def clear(self) -> None:
+        self._frames.clear()
+
+    @property
+    def frames_with_people(self) -> int:
+        return sum(1 for _, world, _ in self._frames if len(world))
+
+    @property
+    def span_s(self) -> float:
+        return self._frames[-1][0] - self._frames[0][0] if self._frames else 0.0
+
+    def skeleton(self) -> np.ndarray | None:
+        """``(M, T, 25, 3)`` over the frames where someone is in view; None when nobody is."""
+        counts = Counter(track for _, _, tracks in self._frames for track in tracks)
+        if not counts:
+            return None
+        slots = [track for track, _ in counts.most_common(MAX_BODIES)]
+        present = [(world, tracks) for _, world, tracks in self._frames if set(tracks) & set(slots)]
+        clip = np.zeros((len(slots), len(present), NUM_JOINTS, 3), dtype=np.float32)
+        for frame, (world, tracks) in enumerate(present):
+            for body, track in enumerate(tracks):
+                if track in slots:
+                    clip[slots.index(track), frame] = world[body]
+        return clip

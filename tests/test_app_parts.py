@@ -1,0 +1,184 @@
+"""The app's building blocks that need no pose model or network: drawing, windows, presets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.recognition.labels import parse_labels
+from core.skeleton.layout import JOINT, NUM_JOINTS
+from demo.app import check_labels
+from demo.drawing import HOT, draw_caption, draw_skeletons, importance_colors
+from demo.engine import MAX_LABELS, WEIGHTS_ENV, weights_path
+from demo.pose_window import PoseWindow
+from demo.presets import PRESET_NAMES, preset_labels, preset_text
+from demo.timeline import prediction_at, score_windows, timeline_frame, window_bounds, write_csv
+
+
+def _body(x: float = 100.0, y: float = 100.0) -> np.ndarray:
+    """Image points of one body spread over a 200 px square starting at (x, y)."""
+    grid = np.stack(np.meshgrid(np.arange(5), np.arange(5)), axis=-1).reshape(NUM_JOINTS, 2)
+    return (grid * 40.0 + (x, y)).astype(np.float32)[None]
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+def test_draw_skeletons_leaves_the_input_frame_untouched_and_draws_joints():
+    frame = np.zeros((480, 640, 3), np.uint8)
+    points = _body()
+    drawn = draw_skeletons(frame, points)
+    assert frame.sum() == 0
+    x, y = points[0, JOINT["head"]].astype(int)
+    assert drawn[y, x].sum() > 0
+
+
+def test_draw_skeletons_skips_joints_that_are_not_visible():
+    points = _body()
+    visibility = np.ones((1, NUM_JOINTS), np.float32)
+    visibility[0, JOINT["right_foot"]] = 0.0
+    drawn = draw_skeletons(np.zeros((480, 640, 3), np.uint8), points, visibility)
+    x, y = points[0, JOINT["right_foot"]].astype(int)
+    assert drawn[y - 1 : y + 2, x - 1 : x + 2].sum() == 0
+
+
+def test_the_most_important_joint_is_drawn_hot():
+    importance = np.full(NUM_JOINTS, 0.01, np.float32)
+    importance[JOINT["right_hand"]] = 0.5
+    colors = importance_colors(importance)
+    assert tuple(colors[JOINT["right_hand"]]) == tuple(HOT.astype(np.uint8))
+    drawn = draw_skeletons(np.zeros((480, 640, 3), np.uint8), _body(), importance=importance)
+    x, y = _body()[0, JOINT["right_hand"]].astype(int)
+    red, green, blue = drawn[y, x].astype(int)
+    assert red > 200 and blue < 100
+
+
+def test_draw_skeletons_accepts_nobody():
+    frame = np.full((120, 160, 3), 7, np.uint8)
+    assert np.array_equal(draw_skeletons(frame, np.zeros((0, NUM_JOINTS, 2))), frame)
+
+
+def test_draw_caption_writes_in_the_top_left_corner():
+    frame = np.zeros((480, 640, 3), np.uint8)
+    draw_caption(frame, "Nobody in view", warning=True)
+    assert frame[:20, :100].sum() > 0 and frame[-100:, -100:].sum() == 0
+
+
+# --- live window ----------------------------------------------------------------------------
+
+def test_pose_window_keeps_only_the_last_seconds():
+    window = PoseWindow(seconds=1.0)
+    for step in range(20):
+        window.add(step * 0.25, np.ones((1, NUM_JOINTS, 3), np.float32) * step, [7])
+    clip = window.skeleton()
+    assert clip.shape == (1, 5, NUM_JOINTS, 3)
+    assert clip[0, 0, 0, 0] == 15 and clip[0, -1, 0, 0] == 19
+    assert window.span_s == 1.0
+
+
+def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames():
+    window = PoseWindow(seconds=10.0)
+    window.add(0.0, np.full((1, NUM_JOINTS, 3), 1.0), [4])
+    window.add(0.1, np.zeros((0, NUM_JOINTS, 3)), [])
+    window.add(0.2, np.stack([np.full((NUM_JOINTS, 3), 2.0), np.full((NUM_JOINTS, 3), 3.0)]), [4, 9])
+    window.add(0.3, np.full((1, NUM_JOINTS, 3), 5.0), [9])
+    window.add(0.4, np.full((1, NUM_JOINTS, 3), 6.0), [9])
+    clip = window.skeleton()
+    assert clip.shape == (2, 4, NUM_JOINTS, 3)
+    assert clip[0, :, 0, 0].tolist() == [0.0, 3.0, 5.0, 6.0]  # track 9: three frames
+    assert clip[1, :, 0, 0].tolist() == [1.0, 2.0, 0.0, 0.0]  # track 4: absent later -> zeros
+    assert window.frames_with_people == 4
+
+
+def test_pose_window_with_nobody_gives_no_skeleton():
+    window = PoseWindow(seconds=1.0)
+    window.add(0.0, np.zeros((0, NUM_JOINTS, 3)), [])
+    assert window.skeleton() is None and window.frames_with_people == 0
+
+
+# --- timeline -------------------------------------------------------------------------------
+
+@dataclass
+class _Ranking:
+    entries: list[tuple[str, float]]
+    joint_importance: np.ndarray
+
+
+def _rank_by_height(clip: np.ndarray) -> _Ranking:
+    """'up' when the body's mean height is positive: a deterministic stand-in for the network."""
+    up = float(1 / (1 + np.exp(-clip[..., 1].mean())))
+    entries = sorted([("up", up), ("down", 1 - up)], key=lambda e: -e[1])
+    return _Ranking(entries, np.full(NUM_JOINTS, 1 / NUM_JOINTS))
+
+
+def test_window_bounds_cover_the_clip_including_its_tail():
+    assert window_bounds(10, fps=30.0) == [(0, 10)]
+    bounds = window_bounds(100, fps=10.0, window_s=2.0, stride_s=0.5)
+    assert bounds[0] == (0, 20) and bounds[-1] == (80, 100)
+    assert window_bounds(103, fps=10.0, window_s=2.0, stride_s=0.5)[-1] == (83, 103)
+
+
+def test_score_windows_follows_the_motion_and_skips_empty_stretches():
+    heights = np.concatenate([np.full(60, 2.0), np.zeros(30), np.full(60, -2.0)])
+    skeleton = np.ones((150, NUM_JOINTS, 3), np.float32) * heights[:, None, None]
+    skeleton[60:90] = 0.0  # nobody in view for a second
+    done = []
+    predictions = score_windows(skeleton, 30.0, _rank_by_height, progress=lambda i, n: done.append((i, n)))
+    assert done[-1][0] == done[-1][1] == len(window_bounds(150, 30.0))
+    assert predictions[0].entries[0][0] == "up" and predictions[-1].entries[0][0] == "down"
+    assert all(not (p.start_s >= 2.0 and p.end_s <= 3.0) for p in predictions)
+    assert prediction_at(predictions, 0.5).entries[0][0] == "up"
+    assert prediction_at(predictions, 4.9).entries[0][0] == "down"
+    assert prediction_at(predictions, 99.0) is None
+
+
+def test_timeline_frame_and_csv_list_every_window(tmp_path):
+    skeleton = np.ones((90, NUM_JOINTS, 3), np.float32)
+    predictions = score_windows(skeleton, 30.0, _rank_by_height)
+    frame = timeline_frame(predictions, ["up", "down"], top=1)
+    assert list(frame.columns) == ["time_s", "label", "probability"]
+    assert set(frame.label) == {"up"} and len(frame) == len(predictions)
+    rows = pd.read_csv(write_csv(predictions, ["up", "down"], tmp_path / "p.csv"))
+    assert list(rows.columns) == ["start_s", "end_s", "top_label", "up", "down"]
+    assert len(rows) == len(predictions)
+    assert np.allclose(rows.up + rows.down, 1.0, atol=1e-5)
+
+
+# --- labels and presets ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_every_preset_is_a_valid_label_list_of_known_actions(name):
+    from core.knowledge.vocabulary import load_vocabulary
+
+    labels = parse_labels(preset_text(name), max_labels=MAX_LABELS)
+    assert labels == preset_labels(name)
+    unknown = [label for label in labels if load_vocabulary().get(label) is None]
+    assert not unknown, f"{name} preset names actions without written knowledge: {unknown}"
+
+
+def test_ntu_presets_follow_the_ntu_numbering():
+    ntu60, ntu120 = preset_labels("NTU-60"), preset_labels("NTU-120")
+    assert len(ntu60) == 60 and len(ntu120) == 120 and ntu120[:60] == ntu60
+    assert ntu60[0] == "drink water" and ntu120[-1] == "rock-paper-scissors"
+
+
+def test_unknown_preset_names_the_known_ones():
+    with pytest.raises(KeyError, match="Daily life"):
+        preset_labels("yoga")
+
+
+def test_label_check_message_for_empty_too_many_and_good_lists():
+    assert "no labels" in check_labels(" ;; ")
+    too_many = "\n".join(f"action {i}" for i in range(MAX_LABELS + 1))
+    assert f"at most {MAX_LABELS}" in check_labels(too_many)
+    assert check_labels("clapping; sit down; Clapping").startswith("2 label(s): clapping, sit down")
+
+
+def test_weights_path_prefers_the_argument_then_the_environment(monkeypatch):
+    monkeypatch.setenv(WEIGHTS_ENV, "/tmp/from-env.safetensors")
+    assert str(weights_path("/tmp/explicit.safetensors")) == "/tmp/explicit.safetensors"
+    assert str(weights_path()) == "/tmp/from-env.safetensors"
+    monkeypatch.delenv(WEIGHTS_ENV)
+    assert weights_path() is None
