@@ -22,6 +22,7 @@ from core.skeleton.layout import parts_to_joint_mask
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 NTU_FILE = "ntu120.json"
 NTU_CLASSES = 120
+_SWAP = {"left": "right", "right": "left"}
 
 
 class VocabularyWarning(UserWarning):
@@ -140,6 +141,11 @@ class Vocabulary:
     def missing_targets(self) -> list[str]:
         """Label-map targets that have no written knowledge yet."""
         return [name for name in self.action_sources() if name not in self.actions]
+
+    def mirror_twin(self, name: str) -> str | None:
+        """The action a left/right mirror turns `name` into ('wave left hand' -> 'wave right hand')."""
+        swapped = re.sub(r"\b(left|right)\b", lambda word: _SWAP[word.group(1)], name)
+        return swapped if swapped != name and swapped in self.actions else None
 
     def caption(self, action: str | Action, style: str) -> str:
         """A training caption that carries a motion style, e.g. 'walking in a tired, sluggish way'."""
