@@ -1,0 +1,90 @@
+"""What every source reader produces: NTU-25 sequences with their labels, plus read problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.skeleton.layout import NUM_JOINTS
+
+
+class MalformedFileError(ValueError):
+    """A data file that cannot be read; the build reports it by name and goes on."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{Path(path).name}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+@dataclass
+class Sample:
+    """One labelled sequence of one source, single body, metres, Kinect convention."""
+
+    source: str
+    subject: str
+    label: str
+    name: str
+    fps: float
+    joints: np.ndarray  # (T, 25, 3) float32
+    style: str = ""
+
+    def __post_init__(self) -> None:
+        if self.joints.ndim != 3 or self.joints.shape[1:] != (NUM_JOINTS, 3):
+            raise ValueError(f"{self.name}: expected (T, 25, 3) joints, got {self.joints.shape}")
+
+
+@dataclass
+class SourceRead:
+    """Everything one reader got out of one source, and what it had to leave out."""
+
+    source: str
+    unit: str  # what `expected` and `found` count: files, segments, windows or clips
+    expected: int
+    found: int = 0
+    samples: list[Sample] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_finite(path: Path, values: np.ndarray) -> np.ndarray:
+    """Refuse NaN or infinite coordinates, which would poison training silently."""
+    if not np.isfinite(values).all():
+        raise MalformedFileError(path, "contains NaN or infinite coordinates")
+    return values
+
+
+def load_number_rows(path: Path) -> list[list[float]]:
+    """Whitespace-separated numbers, one list per non-empty line, with a readable error."""
+    rows = []
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise MalformedFileError(path, f"cannot be read ({error})") from error
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append([float(value) for value in line.split()])
+        except ValueError as error:
+            raise MalformedFileError(path, f"line {number} is not numeric") from error
+    if not rows:
+        raise MalformedFileError(path, "is empty")
+    return rows
+
+
+def read_each(
+    paths: Iterable[Path], read_one: Callable[[Path], list[Sample]], result: SourceRead
+) -> SourceRead:
+    """Read file after file; a malformed one becomes a named problem instead of an abort."""
+    for path in paths:
+        try:
+            samples = read_one(path)
+        except MalformedFileError as error:
+            result.problems.append(str(error))
+            continue
+        result.samples.extend(samples)
+        result.found += 1
+    return result
