@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from core.recognition.labels import LabelError, clean_labels, parse_labels
-from core.recognition.prompts import TEMPLATES, label_sentences
+from core.knowledge.vocabulary import load_vocabulary
+from core.recognition.prompts import label_sentences
 from core.recognition.sources import SourceError, read_sequences
 from core.recognition.validation import SkeletonInputError, check_skeleton
 
@@ -54,24 +55,21 @@ def test_clean_labels_refuses_non_text():
 
 # --- prompts --------------------------------------------------------------------------------
 
-class _Action:
-    def __init__(self, name: str, descriptions: list[str]):
-        self.name = name
-        self.descriptions = descriptions
+def test_unknown_label_gets_only_name_templates():
+    sentences = label_sentences("Juggle Balls", None, "descriptions")
+    assert sentences["spatial"] == sentences["temporal"]
+    assert sentences["spatial"] and all("juggle balls" in s for s in sentences["spatial"])
 
 
-def test_unknown_label_gets_only_templates():
-    sentences = label_sentences("juggle", None)
-    assert len(sentences) == len(TEMPLATES)
-    assert all("juggle" in sentence for sentence in sentences)
-
-
-def test_alias_gets_canonical_templates_and_descriptions():
-    action = _Action("drink water", ["The hand lifts a cup to the mouth.", "The head tilts back."])
-    sentences = label_sentences("drinking", action)
-    assert "drinking" in sentences and "drink water" in sentences
-    assert sentences[-2:] == action.descriptions
-    assert len(sentences) == 2 * len(TEMPLATES) + 2
+def test_alias_gets_the_known_actions_prototypes_and_its_own_templates():
+    action = load_vocabulary().get("drinking")
+    sentences = label_sentences("Drinking", action, "descriptions")
+    canonical = label_sentences("drink water", action, "descriptions")
+    for branch, descriptions in (("spatial", action.spatial), ("temporal", action.temporal)):
+        assert sentences[branch][: len(canonical[branch])] == canonical[branch]
+        assert set(descriptions) <= set(sentences[branch])
+        assert any("drinking" in s for s in sentences[branch][len(canonical[branch]):])
+    assert set(label_sentences("drink water", None, "descriptions")["spatial"]) < set(canonical["spatial"])
 
 
 # --- skeleton validation --------------------------------------------------------------------

@@ -1,42 +1,24 @@
-"""The sentences that stand for a typed label when it is scored against a skeleton.
+"""The sentences that stand for a label a user typed.
 
-A bare label is a poor prototype: a few templates place it in the "a person moving" context the
-text encoder saw in training. Where the label names an action the project has written knowledge
-about, its descriptions are added so it is matched as training matched it.
+Training builds each class from core.model.prototypes; a typed label must get the same kind of
+prototypes or its scores are not comparable. When the label names a known action (by name or
+alias), the canonical action's prototypes are used, so "drinking" is scored like "drink water",
+and the typed wording's templates are added on top since that is what the user meant.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
-# Grammar-neutral on purpose: labels arrive as verbs ("drink water"), nouns ("jump") or phrases.
-TEMPLATES: tuple[str, ...] = (
-    "{label}",
-    "a person performing the action: {label}.",
-    "a human skeleton doing {label}.",
-    "the body movement of someone doing {label}.",
-)
+from core.model.prototypes import DescribedAction, prototype_sentences
 
 
-class KnownAction(Protocol):
+class KnownAction(DescribedAction):
     name: str
-    descriptions: list[str]
 
 
-def template_sentences(label: str) -> list[str]:
-    """The label set into every template."""
-    return [template.format(label=label) for template in TEMPLATES]
-
-
-def label_sentences(label: str, action: KnownAction | None) -> list[str]:
-    """Prototype sentences for one label: templates, plus the written descriptions if known.
-
-    The canonical name is templated too when the user typed an alias, so "drinking" and
-    "drink water" share the prototypes training used.
-    """
-    sentences = template_sentences(label)
+def label_sentences(label: str, action: KnownAction | None, kind: str) -> dict[str, list[str]]:
+    """Spatial and temporal prototype sentences for one typed label."""
+    typed = prototype_sentences(label, None, kind)
     if action is None:
-        return sentences
-    if action.name.casefold() != label.casefold():
-        sentences += template_sentences(action.name)
-    return sentences + [text for text in action.descriptions if text not in sentences]
+        return typed
+    known = prototype_sentences(action.name, action, kind)
+    return {branch: known[branch] + [s for s in typed[branch] if s not in known[branch]] for branch in known}

@@ -1,0 +1,150 @@
+"""Zero-shot recognition: score any skeleton sequence against any list of typed labels.
+
+Loads a trained SkeletonContext once, turns labels into prototype sets through the frozen text
+encoder (cached per label, since the app re-scores the same labels many times a second), and
+ranks labels for a clip of any length by the model's single combined prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.evaluation.inference import autocast
+from core.model.checkpoint import load_checkpoint
+from core.model.inputs import prepare_window
+from core.model.network import SkeletonContext
+from core.model.scoring import ClassPrototypes
+from core.model.text import TextEncoder
+from core.recognition.labels import clean_labels
+from core.recognition.prompts import label_sentences
+from core.recognition.validation import check_skeleton
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
+_BRANCHES = ("spatial", "temporal")
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """Labels ready for scoring: their prototype sets on the recogniser's device."""
+
+    labels: tuple[str, ...]
+    classes: ClassPrototypes
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Labels best first with probabilities summing to one, and where the model looked."""
+
+    entries: list[tuple[str, float]]
+    joint_importance: np.ndarray  # (25,) KPD weights, summing to one
+
+    def top(self, k: int) -> list[tuple[str, float]]:
+        return self.entries[:k]
+
+    def rank_of(self, label: str) -> int:
+        """1-based rank of a label (case-insensitive)."""
+        key = label.casefold()
+        for position, (name, _) in enumerate(self.entries, start=1):
+            if name.casefold() == key:
+                return position
+        raise KeyError(f"{label!r} is not among the ranked labels")
+
+
+class Recognizer:
+    """A loaded model plus the text side needed to turn typed labels into classes."""
+
+    def __init__(
+        self,
+        model: SkeletonContext,
+        metadata: dict[str, Any] | None = None,
+        device: str | None = None,
+        text_encoder: TextEncoder | None = None,
+    ) -> None:
+        self.device = torch.device(device or default_device())
+        self.model = model.to(self.device).eval()
+        self.metadata = dict(metadata or {})
+        self.window = model.config.window
+        self._text_encoder = text_encoder
+        self._vocabulary = None
+        self._label_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def load(cls, weights: Path | str | None = None, device: str | None = None) -> "Recognizer":
+        """Load a checkpoint (default weights/skeletoncontext.safetensors) on the GPU when present."""
+        path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"model weights not found: {path} (train them with `python -m core train` or pass --weights)"
+            )
+        device = device or default_device()
+        model, metadata = load_checkpoint(path, device=device)
+        return cls(model, metadata, device)
+
+    @property
+    def text_encoder(self) -> TextEncoder:
+        """Loaded on first use, so scoring with ready-made label sets never needs MiniLM."""
+        if self._text_encoder is None:
+            self._text_encoder = TextEncoder(device=str(self.device))
+        return self._text_encoder
+
+    @property
+    def vocabulary(self):
+        if self._vocabulary is None:
+            from core.knowledge.vocabulary import load_vocabulary
+
+            self._vocabulary = load_vocabulary()
+        return self._vocabulary
+
+    def encode_labels(self, labels: Sequence[str]) -> LabelSet:
+        """Prototype sets of the labels; each label's text is encoded once per recogniser."""
+        labels = clean_labels(labels, max_labels=None, duplicates="error")
+        missing = [label for label in labels if label.casefold() not in self._label_cache]
+        if missing:
+            kind = self.model.config.prototypes
+            per_label = [label_sentences(label, self.vocabulary.get(label), kind) for label in missing]
+            sentences = sorted({s for branches in per_label for texts in branches.values() for s in texts})
+            row = {sentence: i for i, sentence in enumerate(sentences)}
+            vectors = self.text_encoder.encode(sentences)
+            for label, branches in zip(missing, per_label):
+                self._label_cache[label.casefold()] = tuple(
+                    vectors[[row[s] for s in branches[branch]]] for branch in _BRANCHES
+                )
+        cached = [self._label_cache[label.casefold()] for label in labels]
+        return self.label_set(labels, [c[0] for c in cached], [c[1] for c in cached])
+
+    def label_set(self, labels: Sequence[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> LabelSet:
+        """A LabelSet from prototype vectors already computed (e.g. a text bank, or a benchmark)."""
+        classes = ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device)
+        return LabelSet(tuple(labels), classes)
+
+    def rank(self, skeleton: np.ndarray, labels: LabelSet | Sequence[str]) -> Ranking:
+        """Rank the labels for one ``(T, 25, 3)`` or ``(M, T, 25, 3)`` clip of any length >= 1 frame."""
+        label_set = labels if isinstance(labels, LabelSet) else self.encode_labels(labels)
+        window = prepare_window(check_skeleton(skeleton), self.window)
+        probabilities, importance = self.score_windows(torch.from_numpy(window[None]), label_set)
+        order = np.argsort(-probabilities[0], kind="stable")
+        entries = [(label_set.labels[i], float(probabilities[0, i])) for i in order]
+        return Ranking(entries, importance[0])
+
+    @torch.no_grad()
+    def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities ``(N, L)`` and joint importance ``(N, 25)`` for prepared ``(N, 2, T, 25, 3)`` windows."""
+        with autocast(self.device):
+            outputs = self.model(windows.to(self.device, non_blocking=True))
+        embeddings = {key: outputs[key].float() for key in _BRANCHES if key in outputs}
+        probabilities = self.model.probabilities(embeddings, label_set.classes)
+        return probabilities.float().cpu().numpy(), outputs["importance"].float().cpu().numpy()
