@@ -1,0 +1,71 @@
+"""Which subjects each raw dataset archive holds, read from member names only.
+
+Choosing held-out subjects needs to know who exists and how many clips each one has, but not
+the motion itself, so this lists the archives without unpacking them.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+ARCHIVES = {
+    "nw-ucla": "nw-ucla.tar.xz",
+    "kard": "kard.tar.xz",
+    "msr-action3d": "msr-action3d.tar.xz",
+    "utkinect": "utkinect.tar.xz",
+    "cad-60": "cad-60.tar.xz",
+    "bandai-namco": "bandai-namco.tar.xz",
+}
+
+# File name -> (subject, class key); the class key only has to tell one class from another.
+_NAME_PATTERNS = {
+    "nw-ucla": re.compile(r"^(?P<key>a\d+)_s(?P<subject>\d+)_e\d+_v\d+\.json$"),
+    "kard": re.compile(r"^(?P<key>a\d+)_s(?P<subject>\d+)_e\d+_realworld\.txt$"),
+    "msr-action3d": re.compile(r"^(?P<key>a\d+)_s(?P<subject>\d+)_e\d+_skeleton3D\.txt$"),
+    # every UTKinect take holds all ten actions, so the take itself is the only class key
+    "utkinect": re.compile(r"^joints_s(?P<subject>\d+)_e\d+\.txt$"),
+    "cad-60": re.compile(r"^a\d+_(?P<key>.+)_\d+_p(?P<subject>\d+)\.txt$"),
+    "bandai-namco": re.compile(r"^dataset-(?P<set>\d+)_(?P<key>[^_]+)_[^_]+_(?P<subject>\d{3})\.bvh$"),
+}
+
+# subject -> class key -> number of files
+SubjectInventory = dict[str, Counter[str]]
+
+
+def subject_name(source: str, match: re.Match[str]) -> str:
+    """The subject string the corpus uses: 's01', 'p1', or '<set>-<ID>' for Bandai-Namco."""
+    number = match.group("subject")
+    if source == "cad-60":
+        return f"p{int(number)}"
+    if source == "bandai-namco":
+        return f"{match.group('set')}-{number}"
+    return f"s{int(number):02d}"
+
+
+def inventory_from_names(source: str, names: list[str]) -> SubjectInventory:
+    """Count files per subject and class key among archive member names."""
+    pattern = _NAME_PATTERNS[source]
+    inventory: SubjectInventory = {}
+    for name in names:
+        match = pattern.match(name.rsplit("/", 1)[-1])
+        if match:
+            key = match.groupdict().get("key") or "all"
+            inventory.setdefault(subject_name(source, match), Counter())[key] += 1
+    return inventory
+
+
+def read_inventory(data_dir: Path) -> dict[str, SubjectInventory]:
+    """Subjects of every raw archive under data_dir/raw (a few seconds: xz must be decompressed)."""
+    inventories = {}
+    for source, archive_name in ARCHIVES.items():
+        path = Path(data_dir) / "raw" / archive_name
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: the {source} archive is needed to list its subjects")
+        with tarfile.open(path) as archive:
+            inventories[source] = inventory_from_names(source, archive.getnames())
+        if not inventories[source]:
+            raise ValueError(f"{path} holds no file named like a {source} sample")
+    return inventories

@@ -1,0 +1,57 @@
+"""The shipped splits against the real archives: subjects exist, classes keep training subjects,
+and the generator still reproduces the committed files."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from core.knowledge import split_maker
+from core.knowledge.dataset_files import inventory_from_names, read_inventory
+from core.knowledge.splits import SPLITS_DIR, available_splits, load_split
+from core.knowledge.vocabulary import VocabularyWarning, load_vocabulary
+from tests.conftest import require_data
+
+
+@pytest.fixture(scope="module")
+def inventories():
+    return read_inventory(require_data("raw").parent)
+
+
+def test_subject_names_follow_the_corpus_convention() -> None:
+    names = ["x/a01_s02_e03_v01.json", "x/readme.txt"]
+    assert inventory_from_names("nw-ucla", names) == {"s02": {"a01": 1}}
+    assert inventory_from_names("cad-60", ["a11_cooking_(chopping)_15_p3.txt"]) == {
+        "p3": {"cooking_(chopping)": 1}}
+    assert inventory_from_names("bandai-namco", ["d/dataset-2_walk-turn-left_not-confident_017.bvh",
+                                                 "d/dataset-2_walk-turn-left_active_017.json"]) == {
+        "2-017": {"walk-turn-left": 1}}
+    assert inventory_from_names("utkinect", ["joints/joints_s10_e02.txt", "joints/actionLabel.txt"]) == {
+        "s10": {"all": 1}}
+
+
+def test_held_out_subjects_exist_and_every_class_keeps_training_subjects(inventories) -> None:
+    for name in available_splits():
+        split = load_split(name)
+        for source, inventory in inventories.items():
+            held_out = set(split.test_subjects[source]) | set(split.validation_subjects[source])
+            assert held_out <= set(inventory), (name, source, held_out - set(inventory))
+            training = [counts for subject, counts in inventory.items() if subject not in held_out]
+            classes = set().union(*inventory.values())
+            assert classes <= set().union(*training), (name, source)
+            files = sum(sum(counts.values()) for counts in inventory.values())
+            test_files = sum(sum(inventory[s].values()) for s in split.test_subjects[source])
+            assert 0.15 <= test_files / files <= 0.35, (name, source, test_files / files)
+
+
+def test_generator_reproduces_the_committed_split_files(inventories) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VocabularyWarning)
+        vocabulary = load_vocabulary()
+    earlier: set[str] = set()
+    for name, seed in split_maker.SEEDS.items():
+        made = split_maker.make_split(name, seed, vocabulary, inventories, earlier)
+        earlier |= set(made["unseen"])
+        assert made == json.loads((SPLITS_DIR / f"{name}.json").read_text()), name
