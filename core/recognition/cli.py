@@ -10,9 +10,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SUPPORTED, SkeletonSequence, SourceError, read_sequences
+from core.skeleton.transforms import present_frames
+
+if TYPE_CHECKING:
+    from core.recognition.recognizer import Ranking
 
 MAX_CLI_LABELS = 1000
 EXIT_INPUT_FAILED = 1
@@ -86,7 +91,7 @@ def _rank_of(label: str | None, labels: list[str]) -> str | None:
     return matches[0]
 
 
-def _print_ranking(sequence: SkeletonSequence, ranking, top_k: int, rank_of: str | None, as_json: bool) -> None:
+def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, rank_of: str | None, as_json: bool) -> None:
     shown = ranking.top(top_k) if top_k else ranking.entries
     if as_json:
         record = {
@@ -98,7 +103,8 @@ def _print_ranking(sequence: SkeletonSequence, ranking, top_k: int, rank_of: str
             record["rank_of"] = {"label": rank_of, "rank": ranking.rank_of(rank_of), "of": len(ranking.entries)}
         print(json.dumps(record), flush=True)
         return
-    bodies, frames = sequence.skeleton.shape[:2]
+    bodies = int(present_frames(sequence.skeleton).any(axis=1).sum())
+    frames = sequence.skeleton.shape[1]
     name = sequence.input if sequence.key is None else f"{sequence.input} [{sequence.key}]"
     print(f"{name}  ({frames} frames, {sequence.duration_s:.1f} s, {bodies} bod{'y' if bodies == 1 else 'ies'})")
     width = max(len(label) for label, _ in shown)

@@ -1,0 +1,176 @@
+"""``python -m core classify`` on a tiny random model: formats, inputs and clear refusals."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from core.__main__ import main
+from core.model.checkpoint import save_checkpoint
+from core.model.network import ModelConfig, SkeletonContext
+from core.model.shiftgcn import BackboneConfig
+from tests.conftest import REPO_ROOT, require_data
+
+TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
+TEN_LABELS = "drink water; clapping; hand waving; sit down; stand up; jump up; kicking something; phone call; nod head/bow; walking"
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    save_checkpoint(path, SkeletonContext(TINY), {"note": "random tiny test model"})
+    return path
+
+
+@pytest.fixture(autouse=True)
+def text_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("SKELETONCONTEXT_CACHE", str(tmp_path_factory.getbasetemp() / "text-cache"))
+
+
+def _clip(frames: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0.0, 0.3, size=(25, 3)) + np.array([0.0, 0.0, 3.0])
+    return (base[None] + 0.05 * rng.normal(size=(frames, 25, 3))).astype(np.float32)
+
+
+def _classify(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["classify", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_npy_prints_a_readable_ranking(capsys, tmp_path, weights):
+    path = tmp_path / "clip.npy"
+    np.save(path, _clip(40))
+    code, out, err = _classify(capsys, str(path), "--labels", "drink water; clapping; sit down", "--weights", str(weights))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"{path}  (40 frames, 1.3 s, 1 body)"
+    assert sorted(line.split(".", 1)[1].rsplit(" ", 3)[0].strip() for line in lines[1:4]) == [
+        "clapping", "drink water", "sit down"
+    ]
+    assert sum(float(line.split()[-2]) for line in lines[1:4]) == pytest.approx(100.0, abs=0.05)
+
+
+def test_npz_json_gives_one_line_per_sequence(capsys, tmp_path, weights):
+    path = tmp_path / "clips.npz"
+    np.savez(path, first=_clip(12), second=np.stack([_clip(30, 1), _clip(30, 2)]), fps=np.array(15.0))
+    code, out, err = _classify(
+        capsys, str(path), "--labels", TEN_LABELS, "--weights", str(weights), "--json", "--top-k", "4"
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["input"], r["key"]) for r in records] == [(str(path), "first"), (str(path), "second")]
+    for record in records:
+        assert set(record) == {"input", "key", "ranking"}
+        scores = [entry["score"] for entry in record["ranking"]]
+        assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+        assert {entry["label"] for entry in record["ranking"]} <= set(TEN_LABELS.split("; "))
+
+
+def test_top_k_zero_shows_every_label_and_rank_of_reports_a_rank(capsys, tmp_path, weights):
+    path = tmp_path / "clip.npy"
+    np.save(path, _clip(20))
+    labels_file = tmp_path / "labels.txt"
+    labels_file.write_text("drink water\nclapping\n\nsit down\n")
+    code, out, err = _classify(
+        capsys, str(path), "--labels-file", str(labels_file), "--labels", "jump up",
+        "--weights", str(weights), "--json", "--top-k", "0", "--rank-of", "Clapping",
+    )
+    assert code == 0, err
+    record = json.loads(out)
+    ranked = [entry["label"] for entry in record["ranking"]]
+    assert sorted(ranked) == ["clapping", "drink water", "jump up", "sit down"]
+    assert record["rank_of"] == {"label": "clapping", "rank": ranked.index("clapping") + 1, "of": 4}
+
+
+def test_ntu_skeleton_file_is_classified(capsys, weights):
+    path = require_data("ntu", "S001C003P008R002A058.skeleton")
+    code, out, err = _classify(capsys, str(path), "--labels", TEN_LABELS, "--weights", str(weights), "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["key"] is None and len(record["ranking"]) == 5
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ("  ; ,", "no labels given"),
+        ("clapping; sit down; Clapping", "duplicate label 'Clapping'"),
+    ],
+)
+def test_bad_labels_are_refused(capsys, tmp_path, weights, labels, message):
+    path = tmp_path / "clip.npy"
+    np.save(path, _clip(5))
+    code, out, err = _classify(capsys, str(path), "--labels", labels, "--weights", str(weights))
+    assert code == 2 and out == ""
+    assert err.startswith("classify: error: ") and message in err
+
+
+def test_usage_problems_are_refused(capsys, tmp_path, weights):
+    path = tmp_path / "clip.npy"
+    np.save(path, _clip(5))
+    cases = [
+        ((str(path), "--weights", str(weights)), "no labels given"),
+        ((str(path), "--labels", "a; b", "--rank-of", "c", "--weights", str(weights)), "--rank-of 'c' is not one of the 2"),
+        ((str(path), "--labels", "a; b", "--top-k", "-1", "--weights", str(weights)), "--top-k must be"),
+        ((str(path), "--labels-file", str(tmp_path / "none.txt"), "--weights", str(weights)), "cannot read --labels-file"),
+        ((str(path), "--labels", "a; b", "--weights", str(tmp_path / "none.safetensors")), "model weights not found"),
+    ]
+    for args, message in cases:
+        code, out, err = _classify(capsys, *args)
+        assert code == 2 and message in err, (args, err)
+
+
+def test_bad_inputs_are_reported_and_the_good_ones_still_classified(capsys, tmp_path, weights):
+    inputs = {
+        "empty.npy": (np.zeros((0, 25, 3), np.float32), "0 frames"),
+        "shape.npy": (np.zeros((10, 17, 3), np.float32), "expected shape (T, 25, 3)"),
+        "nan.npy": (np.where(np.arange(25)[None, :, None] == 3, np.nan, _clip(6)), "NaN"),
+    }
+    paths = []
+    for name, (array, _) in inputs.items():
+        np.save(tmp_path / name, array)
+        paths.append(str(tmp_path / name))
+    (tmp_path / "broken.skeleton").write_text("12\nnot a skeleton\n")
+    good = tmp_path / "good.npy"
+    np.save(good, _clip(9))
+    args = [*paths, str(tmp_path / "broken.skeleton"), str(tmp_path / "missing.npz"), str(good)]
+    code, out, err = _classify(capsys, *args, "--labels", "a; b", "--weights", str(weights), "--json")
+    assert code == 1
+    assert [json.loads(line)["input"] for line in out.splitlines()] == [str(good)]
+    errors = [line for line in err.splitlines() if line.startswith("classify: error: ")]
+    assert len(errors) == 5
+    for line, (name, (_, message)) in zip(errors, inputs.items()):
+        assert name in line and message in line
+    assert "broken.skeleton" in errors[3] and "NTU" in errors[3]
+    assert "missing.npz: no such file" in errors[4]
+
+
+def test_the_command_line_prints_no_traceback(tmp_path, weights):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((3, 25, 4), np.float32))
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "classify", str(bad), "--labels", "wave; clap", "--weights", str(weights)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"classify: error: {bad}: expected shape" in result.stderr
+
+
+TRAINED_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
+
+
+@pytest.mark.skipif(not TRAINED_WEIGHTS.exists(), reason=f"trained weights absent: {TRAINED_WEIGHTS}")
+def test_trained_model_ranks_drink_water_first_for_ntu_a001(capsys):
+    path = require_data("ntu", "S001C001P001R001A001.skeleton")
+    code, out, err = _classify(capsys, str(path), "--labels", TEN_LABELS, "--json", "--top-k", "0")
+    assert code == 0, err
+    assert json.loads(out)["ranking"][0]["label"] == "drink water"
