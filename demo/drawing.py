@@ -16,6 +16,7 @@ BONE_COLOR = (235, 235, 235)
 COLD = np.array((60, 140, 255), dtype=np.float32)
 HOT = np.array((255, 40, 20), dtype=np.float32)
 MIN_VISIBILITY = 0.3
+HOT_RATIO = 4.0  # a joint holding 4x its uniform share is fully hot (one part of ~6 joints)
 
 
 def importance_colors(importance: np.ndarray | None) -> np.ndarray:
@@ -65,12 +66,19 @@ def draw_skeletons(
 
 
 def _relative(importance: np.ndarray | None) -> np.ndarray:
-    """Importance rescaled so the most important joint is 1 (all zeros when unknown)."""
+    """0 for a joint at or below the uniform share 1/25, 1 from HOT_RATIO times that share.
+
+    Relative to the uniform share rather than to the maximum, so an untrained or undecided
+    model, whose weights are all close to 1/25, shows cold joints instead of all-hot ones.
+    """
     if importance is None:
         return np.zeros(NUM_JOINTS, dtype=np.float32)
     weights = np.asarray(importance, dtype=np.float32).reshape(NUM_JOINTS)
-    peak = float(weights.max())
-    return weights / peak if peak > 0 else np.zeros_like(weights)
+    total = float(weights.sum())
+    if total <= 0:
+        return np.zeros(NUM_JOINTS, dtype=np.float32)
+    ratio = weights / total * NUM_JOINTS
+    return np.clip((ratio - 1) / (HOT_RATIO - 1), 0, 1)
 
 
 def draw_caption(frame: np.ndarray, text: str, warning: bool = False) -> np.ndarray:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +26,27 @@ def weights_path(explicit: str | Path | None = None) -> Path | None:
     return Path(chosen) if chosen else None
 
 
+def share_cpu_with_pose() -> None:
+    """Leave half the cores to the pose landmarker: on a 2-core machine two torch threads
+    fighting MediaPipe for the CPU made one window take ~6x longer than one thread did."""
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+
+
 class SharedRecognizer:
-    """A lazily loaded Recognizer whose label encoding and ranking are thread-safe."""
+    """A lazily loaded Recognizer whose label encoding and ranking are thread-safe.
+
+    ``submit_rank`` scores on one background worker so the live frames never wait for the
+    network; a session simply shows the newest finished ranking.
+    """
 
     def __init__(self, weights: str | Path | None = None, device: str | None = None) -> None:
         self.weights = weights_path(weights)
         self.device = device
         self._recognizer = None
         self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring")
 
     def load(self):
         """Load the recogniser now (the app calls this before serving, to fail early)."""
@@ -52,3 +67,13 @@ class SharedRecognizer:
     def rank(self, skeleton: np.ndarray, labels):
         with self._lock:
             return self._loaded().rank(skeleton, labels)
+
+    def submit_rank(self, skeleton: np.ndarray, labels) -> Future:
+        """Rank in the background; the future gives ``(ranking, milliseconds spent)``."""
+
+        def timed():
+            tic = time.perf_counter()
+            ranking = self.rank(skeleton, labels)
+            return ranking, (time.perf_counter() - tic) * 1000
+
+        return self._worker.submit(timed)

@@ -1,0 +1,146 @@
+"""The SkeletonContext Gradio app: layout, event wiring and the ``python app.py`` entry point."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import gradio as gr
+
+from core.recognition.labels import LabelError, parse_labels
+from core.pose.asset import ensure_pose_model
+from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
+from demo.live import LiveConfig, stream_frame
+from demo.presets import PRESET_NAMES, preset_text
+from demo.skeleton_tab import analyse_skeleton_file
+from demo.video_tab import analyse_video
+
+# Gradio 6 mirrors the webcam before sending it (the canvas is flipped to match the preview), so
+# the handler receives mirror views and the landmarker must be told so.
+MIRROR_WEBCAM = True
+STREAM_EVERY_S = 0.05  # the browser grabs a frame this often while the previous one is answered
+STREAM_TIME_LIMIT_S = 600
+DEFAULT_LABELS = "drink water\nclapping\nhand waving\nsit down\nstand up"
+INTRO = (
+    "# SkeletonContext: zero-shot action recognition from skeletons\n"
+    "Type the actions you care about (commas, semicolons or new lines). The camera image is "
+    "reduced to a 25-joint skeleton and scored against your labels; joints turn red where the "
+    "model looks."
+)
+PLOT_KWARGS = dict(x="time_s", y="probability", color="label", x_title="time (s)", y_lim=[0, 1], height=260)
+
+
+def check_labels(text: str) -> str:
+    """Immediate feedback under the label box."""
+    try:
+        labels = parse_labels(text, max_labels=MAX_LABELS)
+    except LabelError as error:
+        return f"⚠️ {error}"
+    return f"{len(labels)} label(s): " + ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
+
+
+def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig()) -> gr.Blocks:
+    """The whole interface around one shared recogniser."""
+
+    def on_frame(frame, labels_text, session):
+        image, scores, status, session = stream_frame(frame, labels_text, session, recognizer, live_config,
+                                                      mirrored=MIRROR_WEBCAM)
+        return gr.skip() if image is None else image, scores, status, session
+
+    def on_tick(session):
+        message = None if session is None else session.check_stalled()
+        return gr.skip() if message is None else f"⚠️ {message}"
+
+    def on_video(path, labels_text, mirrored, progress=gr.Progress()):
+        result = analyse_video(path, labels_text, recognizer, mirrored=mirrored,
+                               progress=lambda fraction, text: progress(fraction, desc=text))
+        return (result.video, result.timeline, result.clip_scores, result.skeleton_file,
+                result.predictions_file, result.message)
+
+    def on_skeleton(path, labels_text):
+        result = analyse_skeleton_file(path, labels_text, recognizer)
+        return result.clip_scores, result.timeline, result.sequences, result.message
+
+    with gr.Blocks(title="SkeletonContext", analytics_enabled=False, delete_cache=(60, 300)) as app:
+        gr.Markdown(INTRO)
+        with gr.Row():
+            labels = gr.Textbox(DEFAULT_LABELS, label="Actions to recognise", lines=4, max_lines=12,
+                                elem_id="labels", scale=3)
+            with gr.Column(scale=1):
+                preset = gr.Dropdown(list(PRESET_NAMES), value=PRESET_NAMES[0], label="Preset", elem_id="preset")
+                load_preset = gr.Button("Use preset", elem_id="load-preset")
+        label_check = gr.Markdown(check_labels(DEFAULT_LABELS), elem_id="label-check")
+        labels.change(check_labels, labels, label_check, show_progress="hidden")
+        load_preset.click(preset_text, preset, labels)
+
+        with gr.Tab("Live webcam"):
+            session = gr.State(None, delete_callback=lambda s: s is not None and s.close())
+            with gr.Row():
+                webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
+                                  webcam_options=gr.WebcamOptions(mirror=MIRROR_WEBCAM), height=360,
+                                  elem_id="webcam")
+                view = gr.Image(label="Skeleton", format="jpeg", interactive=False, height=360, elem_id="live-view")
+            with gr.Row():
+                live_scores = gr.Label(num_top_classes=5, label="Top 5 (probability)", elem_id="live-scores")
+                live_status = gr.Markdown("Press **Record** on the webcam to start.", elem_id="live-status")
+            webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_status, session],
+                          stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S, concurrency_limit=None,
+                          show_progress="hidden", api_visibility="private")
+            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden", api_visibility="private")
+
+        with gr.Tab("Video"):
+            with gr.Row():
+                with gr.Column():
+                    video_in = gr.Video(label="Video", sources=["upload"], elem_id="video-in")
+                    video_mirrored = gr.Checkbox(False, label="The video is a mirror view (selfie camera, NTU RGB)")
+                    video_go = gr.Button("Recognise", variant="primary", elem_id="video-go")
+                video_out = gr.Video(label="Skeleton and top action", interactive=False, elem_id="video-out")
+            video_message = gr.Markdown()
+            with gr.Row():
+                video_plot = gr.LinePlot(label="Label probability over time", **PLOT_KWARGS)
+                video_scores = gr.Label(num_top_classes=5, label="Whole clip")
+            with gr.Row():
+                skeleton_download = gr.File(label="Skeleton (.npz)")
+                predictions_download = gr.File(label="Per-window predictions (.csv)")
+            video_go.click(on_video, [video_in, labels, video_mirrored],
+                           [video_out, video_plot, video_scores, skeleton_download, predictions_download, video_message],
+                           api_name="video")
+
+        with gr.Tab("Skeleton file"):
+            with gr.Row():
+                with gr.Column():
+                    skeleton_in = gr.File(label=".npy / .npz (T,25,3 or M,T,25,3, metres) or NTU .skeleton",
+                                          file_types=[".npy", ".npz", ".skeleton"])
+                    skeleton_go = gr.Button("Recognise", variant="primary")
+                skeleton_scores = gr.Label(num_top_classes=5, label="Top actions")
+            skeleton_message = gr.Markdown()
+            skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence)", **PLOT_KWARGS)
+            skeleton_table = gr.Dataframe(label="Sequences", interactive=False)
+            skeleton_go.click(on_skeleton, [skeleton_in, labels],
+                              [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton")
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Load the recogniser, then serve on 0.0.0.0:7860 unless GRADIO_SERVER_NAME/PORT say otherwise."""
+    parser = argparse.ArgumentParser(description="SkeletonContext live demo")
+    parser.add_argument("--weights", help=f"checkpoint to load (default: ${WEIGHTS_ENV} or the shipped weights)")
+    parser.add_argument("--device", help="torch device (default: GPU when present)")
+    args = parser.parse_args(argv)
+    share_cpu_with_pose()
+    recognizer = SharedRecognizer(args.weights, args.device)
+    try:
+        recognizer.load()
+        ensure_pose_model()  # fetched or built once per machine; better now than on the first frame
+    except (OSError, ValueError, RuntimeError) as error:
+        print(f"error: the demo cannot start: {error}", file=sys.stderr)
+        return 1
+    app = build_app(recognizer)
+    app.queue().launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        ssr_mode=False,
+    )
+    return 0

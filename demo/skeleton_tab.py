@@ -1,0 +1,64 @@
+"""The skeleton-file tab, for researchers who already have NTU-layout skeletons.
+
+Files are read by the recogniser's own loaders (core.recognition.sources), so the app accepts
+exactly what the ``classify`` command accepts and refuses it with the same messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from core.recognition.labels import LabelError, parse_labels
+from core.recognition.sources import SourceError, read_sequences
+from demo.engine import MAX_LABELS
+from demo.timeline import score_windows, timeline_frame
+
+TOP_K = 5
+SKELETON_SUFFIXES = (".npy", ".npz", ".skeleton")
+
+
+@dataclass
+class SkeletonResult:
+    message: str
+    clip_scores: dict[str, float] | None = None
+    timeline: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["time_s", "label", "probability"]))
+    sequences: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sequence", "frames", "top actions"]))
+
+
+def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer) -> SkeletonResult:
+    """Rank every sequence of an uploaded .npy/.npz/.skeleton file; the first gets a timeline."""
+    if not path:
+        return SkeletonResult("Upload a .npy, .npz or NTU .skeleton file first.")
+    if Path(path).suffix.lower() not in SKELETON_SUFFIXES:
+        return SkeletonResult(
+            f"⚠️ {Path(path).name}: expected one of {', '.join(SKELETON_SUFFIXES)}; use the Video tab for videos."
+        )
+    try:
+        labels = parse_labels(labels_text, max_labels=MAX_LABELS)
+    except LabelError as error:
+        return SkeletonResult(f"⚠️ Labels: {error}")
+    try:
+        sequences = read_sequences(path)
+    except SourceError as error:
+        return SkeletonResult(f"⚠️ {error}")
+
+    label_set = recognizer.encode_labels(labels)
+    rows = []
+    first_scores = None
+    for sequence in sequences:
+        ranking = recognizer.rank(sequence.skeleton, label_set)
+        first_scores = first_scores or dict(ranking.top(TOP_K))
+        top = ", ".join(f"{label} {probability:.0%}" for label, probability in ranking.top(3))
+        rows.append((sequence.key or Path(path).name, sequence.skeleton.shape[1], top))
+    first = sequences[0]
+    predictions = score_windows(first.skeleton, first.fps, lambda clip: recognizer.rank(clip, label_set))
+    message = f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]})."
+    return SkeletonResult(
+        message,
+        first_scores,
+        timeline_frame(predictions, labels),
+        pd.DataFrame(rows, columns=["sequence", "frames", "top actions"]),
+    )
