@@ -98,6 +98,21 @@ def test_ntu_skeleton_file_is_classified(capsys, weights):
     assert record["key"] is None and len(record["ranking"]) == 5
 
 
+def test_video_goes_through_the_pose_pipeline(capsys, weights):
+    path = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    code, out, err = _classify(capsys, str(path), "--mirrored", "--labels", "drink water; clapping", "--weights", str(weights))
+    assert code == 0, err
+    assert out.splitlines()[0] == f"{path}  (103 frames, 3.4 s, 1 body)"
+
+
+def test_damaged_video_is_refused(capsys, tmp_path, weights):
+    path = tmp_path / "damaged.mp4"
+    path.write_bytes(b"not a video")
+    code, out, err = _classify(capsys, str(path), "--labels", "a; b", "--weights", str(weights))
+    assert code == 1 and out == ""
+    assert f"classify: error: {path}: " in err
+
+
 @pytest.mark.parametrize(
     "labels, message",
     [

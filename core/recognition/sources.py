@@ -106,12 +106,13 @@ def _read_ntu(path: Path) -> SkeletonSequence:
 
 
 def _read_video(path: Path, mirrored: bool) -> SkeletonSequence:
+    from core.pose.errors import PoseInputError, PoseModelError
     from core.pose.video import extract_video
 
     try:
         pose = extract_video(path, mirrored=mirrored)
-    except ValueError as error:  # PoseInputError and other readable refusals
+    except (PoseInputError, PoseModelError) as error:
         raise SourceError(str(error)) from None
     if pose.people_found == 0:
-        raise SourceError(f"{path}: no person was found in the video")
+        raise SourceError(f"{path}: {pose.note or 'nobody was found in the video'}")
     return _sequence(path, None, pose.skeleton, float(pose.fps) or DEFAULT_FPS)
