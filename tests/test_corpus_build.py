@@ -110,7 +110,8 @@ def test_cli_build_and_info_print_the_table(small_data, tmp_path, capsys, monkey
                  "--cache", str(tmp_path / "cache")])
     printed = capsys.readouterr()
     assert code == 1  # five sources are missing: the build says so instead of passing quietly
-    assert "fewer than 99 %" in printed.err and "bandai-namco" in printed.err
+    assert "nothing could be read" in printed.err and "bandai-namco" in printed.err
+    assert "fewer than 99 %" in printed.err and "['kard']" in printed.err
     assert "kard" in printed.out and "540" in printed.out
     assert main(["corpus", "info", str(out)]) == 0
     assert "high arm wave 1" in capsys.readouterr().out

@@ -159,14 +159,18 @@ def test_utkinect_cuts_segments_on_a_regular_grid_and_reports_bad_labels(tmp_pat
     indices = np.array([10, 10, 14, 16, 22, 24])  # a repeated index and irregular steps
     _write_rows(folder / "joints_s01_e01.txt", np.column_stack([indices, frames]))
     (folder / "actionLabel.txt").write_text(
-        "s01_e01\nwalk: 10 24\ncarry:  NaN NaN\nthrow: 30 40\ns02_e01\nwalk: 1 5\n"
+        "s01_e01\nwalk: 10 16\ncarry:  NaN NaN\nthrow: 30 40\npush: 14 24\npull: 16 22\n"
+        "s02_e01\nwalk: 1 5\n"
     )
     result = utkinect.read_source(tmp_path)
-    assert result.found == 1
+    assert result.found == 2
     sample = result.samples[0]
-    assert (sample.name, sample.fps, len(sample.joints)) == ("s01_e01_walk", 15.0, 8)
-    assert len(result.problems) == 3
+    assert (sample.name, sample.fps, len(sample.joints)) == ("s01_e01_walk", 15.0, 4)
+    assert np.allclose(sample.joints[1], (sample.joints[0] + sample.joints[2]) / 2, atol=1e-6)
+    assert result.samples[1].name == "s01_e01_pull"
+    assert len(result.problems) == 4
     assert any("carry" in p and "not frame numbers" in p for p in result.problems)
+    assert any("s01_e01_push" in p and "contains the whole pull" in p for p in result.problems)
     assert any("joints_s02_e01.txt" in p for p in result.problems)
 
 

@@ -27,7 +27,6 @@ from core.knowledge.vocabulary import UnknownLabelError, load_vocabulary
 
 MAX_FPS = 15.0
 MAX_SECONDS = 20.0
-REQUIRED_FRACTION = 0.99
 
 
 @dataclass
@@ -44,10 +43,6 @@ class SourceRow:
     seconds: float = 0.0
     actions: int = 0
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return self.expected > 0 and self.found >= REQUIRED_FRACTION * self.expected
 
 
 def compact(sample: Sample) -> list[tuple[str, float, np.ndarray]]:

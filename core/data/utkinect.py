@@ -42,6 +42,14 @@ def parse_action_labels(path: Path) -> dict[str, list[tuple[str, str, str]]]:
     return takes
 
 
+def _swallowed(segments: list[tuple[str, str, str]], label: str, first: float, last: float) -> str:
+    """Name of another segment lying wholly inside this one (a sign of a mistyped bound), or ''."""
+    for other, other_first, other_last in segments:
+        if other != label and first <= float(other_first) and float(other_last) <= last:
+            return f"{other} ({other_first}-{other_last})"
+    return ""
+
+
 def read_take(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Frame indices (unique, increasing) and (N, 20, 3) joints of one take."""
     rows = load_number_rows(path)
@@ -90,6 +98,9 @@ def read_source(root: Path) -> SourceRead:
                 bounds = float(first), float(last)
                 if not np.isfinite(bounds).all():
                     raise ValueError(f"segment bounds {first!r} {last!r} are not frame numbers")
+                if inner := _swallowed(segments, label, *bounds):
+                    raise ValueError(f"{first}-{last} contains the whole {inner} segment; "
+                                     "a bound is probably mistyped")
                 joints = from_kinect_v1(cut_segment(indices, frames, *bounds))
             except ValueError as error:
                 result.problems.append(f"actionLabel.txt segment {name}: {error}")
