@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -65,10 +66,12 @@ def skeleton_from_bvh(path: Path) -> tuple[np.ndarray, float]:
     return complete_skeleton(_facing_camera(joints)), motion.fps
 
 
-def _labels(cfg: Path, kind: str) -> list[str]:
+@lru_cache(maxsize=8)
+def _labels(cfg: Path, kind: str) -> tuple[str, ...]:
+    """Lines of cfg/<kind>_label.txt, which the JSON annotations index (read once per set)."""
     path = cfg / f"{kind}_label.txt"
     try:
-        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        return tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
     except OSError as error:
         raise MalformedFileError(path, f"cannot be read ({error})") from error
 

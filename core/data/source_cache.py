@@ -37,20 +37,28 @@ def _code_key(module_file: str) -> str:
 
 
 def unpacked(archive: Path, cache: Path = DEFAULT_CACHE) -> Path:
-    """Folder holding the archive's contents, extracting it (like ``tar -xJf``) on first use."""
+    """Folder holding the archive's contents, extracting it (like ``tar -xJf``) on first use.
+
+    Extraction goes to a private folder that is renamed into place when complete, so a build
+    and a test run unpacking at the same time never see each other's half-written files.
+    """
     target = cache / "raw" / _archive_key(archive)
-    marker = target / ".complete"
-    if marker.exists():
+    if target.is_dir():
         return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     try:
         with tarfile.open(archive, "r:*") as tar:
-            tar.extractall(target, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as error:
-        shutil.rmtree(target, ignore_errors=True)
+            tar.extractall(partial, filter="data")
+        os.rename(partial, target)
+    except (tarfile.TarError, EOFError) as error:
         raise ValueError(f"{archive.name} cannot be unpacked ({error})") from error
-    marker.touch()
+    except OSError as error:
+        if not target.is_dir():  # another process finishing first is fine
+            raise ValueError(f"{archive.name} cannot be unpacked ({error})") from error
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return target
 
 
@@ -63,10 +71,14 @@ def read_cached(archive: Path, reader, cache: Path = DEFAULT_CACHE) -> SourceRea
     result = reader.read_source(unpacked(archive, cache))
     stem.parent.mkdir(parents=True, exist_ok=True)
     steps, offsets = pack([sample.joints for sample in result.samples])
-    np.savez(arrays, steps=steps, offsets=offsets)
     fields = [{k: v for k, v in asdict(s).items() if k != "joints"} for s in result.samples]
     summary = {k: v for k, v in asdict(result).items() if k != "samples"}
-    meta.write_text(json.dumps({"read": summary, "samples": fields}))
+    private = f".{os.getpid()}.tmp"
+    with open(arrays.with_name(arrays.name + private), "wb") as handle:
+        np.savez(handle, steps=steps, offsets=offsets)
+    meta.with_name(meta.name + private).write_text(json.dumps({"read": summary, "samples": fields}))
+    os.replace(arrays.with_name(arrays.name + private), arrays)
+    os.replace(meta.with_name(meta.name + private), meta)  # last: it marks the entry complete
     return result
 
 
