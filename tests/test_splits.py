@@ -220,3 +220,13 @@ def test_cli_counts_samples_per_role_in_a_built_corpus(capsys, tmp_path: Path) -
     assert ("samples per role: train 1, calibration_seen 1, calibration_unseen 0, test_seen 1, "
             "test_unseen 1") in out
     assert "kard: train 1, calibration_seen 1" in out
+
+
+def test_split_maker_without_archives_says_which_is_missing(tmp_path: Path, capsys) -> None:
+    from core.knowledge import split_maker
+
+    with pytest.raises(SystemExit) as exit_info:
+        split_maker.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert "nw-ucla.tar.xz is missing" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
