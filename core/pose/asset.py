@@ -50,6 +50,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the model is no secret
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

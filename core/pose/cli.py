@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from core.pose.errors import PoseInputError, PoseModelError
@@ -49,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
     if output.suffix != ".npz":
         output = output.with_name(output.name + ".npz")  # numpy would add it silently
     bar = _Bar()
-    start = time.perf_counter()
     try:
         result = extract_video(args.video, mirrored=args.mirrored, progress=bar)
     except (PoseInputError, PoseModelError) as error:
@@ -57,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         bar.close()
-    elapsed = time.perf_counter() - start
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         result.save_npz(output)
@@ -68,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     summary = (
         f"{result.num_frames} frames ({width}x{height}, {result.fps:g} fps), "
         f"{result.people_found} {'person' if result.people_found == 1 else 'people'} found, "
-        f"{result.num_frames / elapsed:.1f} frames/s -> {output}"
+        f"{result.num_frames / max(result.processing_s, 1e-9):.1f} frames/s -> {output}"
     )
     print(summary + (f" ({result.note})" if result.note else ""))
     return 0

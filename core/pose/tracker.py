@@ -7,6 +7,7 @@ increasing timestamps and a fresh landmarker per stream.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from core.pose.errors import PoseInputError
 from core.pose.identity import IdentityTracker
+from core.pose.native_logs import native_stderr_captured
 from core.pose.mapping import (
     LANDMARK,
     landmarks_to_ntu,
@@ -29,6 +31,12 @@ from core.skeleton.layout import NUM_JOINTS
 DEFAULT_MAX_SIDE = 640
 MIN_SIDE = 32
 MAX_PIXELS = 100_000_000  # about 10k x 10k; larger is not a video frame but a mistake
+MASK_MARGIN = 0.1  # a found person's box grows by this share of its size before it is greyed
+MASK_GREY = 127
+# A landmarker with nobody to follow looks for a newcomer on every SEARCH_EVERY-th frame only
+# (6 times a second at 30 fps): its person detector would otherwise run on every frame.
+SEARCH_EVERY = 5
+SAME_PERSON_TORSOS = 0.5  # two results whose torsos are this close are one person
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,15 @@ class PreparedFrame:
     original_size: tuple[int, int]  # (width, height) of the frame as given
 
 
+@dataclass
+class StageTimes:
+    """Seconds spent so far in each stage, for benchmarks and live frame-rate displays."""
+
+    frames: int = 0
+    pose_s: float = 0.0
+    mapping_s: float = 0.0
+
+
 def check_frame(frame: np.ndarray) -> None:
     """Refuse, with a readable reason, anything that is not an image frame of sensible size."""
     if not isinstance(frame, np.ndarray):
@@ -87,12 +104,54 @@ def to_rgb(frame: np.ndarray, bgr: bool = False) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if bgr else frame
 
 
+@dataclass(frozen=True)
+class _Person:
+    """One MediaPipe pose: normalised image points, visibilities and hip-centred world points."""
+
+    normalised: np.ndarray  # (33, 2) in [0, 1] of the view MediaPipe saw
+    visibility: np.ndarray  # (33,)
+    world: np.ndarray  # (33, 3) metres, MediaPipe axes
+
+    @classmethod
+    def from_result(cls, image_landmarks, world_landmarks) -> _Person:
+        return cls(
+            normalised=np.array([(p.x, p.y) for p in image_landmarks], dtype=np.float32),
+            visibility=np.array([p.visibility or 0.0 for p in image_landmarks], dtype=np.float32),
+            world=np.array([(p.x, p.y, p.z) for p in world_landmarks], dtype=np.float32),
+        )
+
+    def torso(self, width: int, height: int) -> tuple[np.ndarray, float]:
+        """Centre and length of the torso in pixels."""
+        points = self.normalised * np.float32([width, height])
+        hips = points[[LANDMARK["left_hip"], LANDMARK["right_hip"]]].mean(axis=0)
+        shoulders = points[[LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]].mean(axis=0)
+        return (hips + shoulders) / 2, float(np.linalg.norm(shoulders - hips))
+
+    def box(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """Pixel box around the person, widened by MASK_MARGIN of its size on every side."""
+        points = self.normalised * np.float32([width, height])
+        low, high = points.min(axis=0), points.max(axis=0)
+        pad = (high - low) * MASK_MARGIN
+        x0, y0 = np.clip(low - pad, 0, (width, height)).astype(int)
+        x1, y1 = np.clip(high + pad, 0, (width, height)).astype(int)
+        return x0, y0, x1, y1
+
+    def same_as(self, other: _Person, width: int, height: int) -> bool:
+        (centre, torso), (other_centre, other_torso) = self.torso(width, height), other.torso(width, height)
+        return float(np.linalg.norm(centre - other_centre)) < SAME_PERSON_TORSOS * max(torso, other_torso, 1.0)
+
+
 class PoseTracker:
     """MediaPipe PoseLandmarker for one stream, returning NTU-25 skeletons per frame.
 
     ``mirrored``: the frames are mirror views (NTU's RGB videos, a browser webcam preview);
     each is flipped before estimation so left and right come out as the person's own, and the
     2D coordinates are flipped back to the frame as given.
+
+    Several people: one landmarker asked for two poses misses the second of two people standing
+    side by side (its tracking box for the first person swallows the second's detection). So
+    each person gets a one-pose landmarker of their own, and each landmarker sees the frame with
+    the people already found by the previous ones greyed out.
     """
 
     def __init__(
@@ -114,12 +173,17 @@ class PoseTracker:
         self.max_people = max_people
         self.max_side = max_side
         self.horizontal_fov_deg = horizontal_fov_deg
+        self.times = StageTimes()
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path or ensure_pose_model())),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=max_people,
+            num_poses=1,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with native_stderr_captured():
+            self._landmarkers = [
+                vision.PoseLandmarker.create_from_options(options) for _ in range(max_people)
+            ]
+        self._following = [False] * max_people  # which landmarkers had someone last time
         self._identities = IdentityTracker()
         self._last_timestamp_ms: int | None = None
 
@@ -130,9 +194,9 @@ class PoseTracker:
         self.close()
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        for landmarker in self._landmarkers:
+            landmarker.close()
+        self._landmarkers = []
 
     def prepare(self, frame: np.ndarray, bgr: bool = False) -> PreparedFrame:
         """Validation, colour conversion, downscaling and flipping; thread-safe, so a decoding
@@ -153,9 +217,7 @@ class PoseTracker:
         return self.process_prepared(self.prepare(frame_rgb), timestamp_ms)
 
     def process_prepared(self, prepared: PreparedFrame, timestamp_ms: int) -> FramePose:
-        import mediapipe as mp
-
-        if self._landmarker is None:
+        if not self._landmarkers:
             raise RuntimeError("this PoseTracker is closed; create a new one per video or session")
         timestamp_ms = int(timestamp_ms)
         if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
@@ -163,39 +225,68 @@ class PoseTracker:
                 f"timestamps must strictly increase: {timestamp_ms} ms after {self._last_timestamp_ms} ms"
             )
         self._last_timestamp_ms = timestamp_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=prepared.rgb)
-        result = self._landmarker.detect_for_video(image, timestamp_ms)
-        if not result.pose_landmarks:
+        start = time.perf_counter()
+        if self.times.frames == 0:
+            with native_stderr_captured():  # the first frame prints a few more native warnings
+                people = self._find_people(prepared.rgb, timestamp_ms)
+        else:
+            people = self._find_people(prepared.rgb, timestamp_ms)
+        found = time.perf_counter()
+        if people:
+            pose = self._to_frame_pose(people, prepared.original_size, timestamp_ms)
+        else:
             self._identities.assign(np.zeros((0, 2)), np.zeros(0), timestamp_ms)
-            return FramePose.empty()
-        return self._to_frame_pose(result, prepared.original_size, timestamp_ms)
+            pose = FramePose.empty()
+        self.times.frames += 1
+        self.times.pose_s += found - start
+        self.times.mapping_s += time.perf_counter() - found
+        return pose
 
-    def _to_frame_pose(self, result, original_size: tuple[int, int], timestamp_ms: int) -> FramePose:
+    def _find_people(self, rgb: np.ndarray, timestamp_ms: int) -> list[_Person]:
+        """Run the landmarkers in turn, each on the frame with the people found so far greyed."""
+        import mediapipe as mp
+
+        height, width = rgb.shape[:2]
+        searching = self.times.frames % SEARCH_EVERY == 0
+        people: list[_Person] = []
+        view = rgb
+        for index, landmarker in enumerate(self._landmarkers):
+            if not (index == 0 or self._following[index] or searching):
+                continue
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=view)
+            result = landmarker.detect_for_video(image, timestamp_ms)
+            self._following[index] = bool(result.pose_landmarks)
+            if not result.pose_landmarks:
+                continue
+            person = _Person.from_result(result.pose_landmarks[0], result.pose_world_landmarks[0])
+            if any(person.same_as(other, width, height) for other in people):
+                continue
+            people.append(person)
+            if index + 1 < len(self._landmarkers):
+                view = view.copy() if view is rgb else view
+                x0, y0, x1, y1 = person.box(width, height)
+                view[y0:y1, x0:x1] = MASK_GREY
+        return people
+
+    def _to_frame_pose(self, people: list[_Person], original_size: tuple[int, int], timestamp_ms: int) -> FramePose:
         width, height = original_size
-        normalised = np.array(
-            [[(p.x, p.y) for p in pose] for pose in result.pose_landmarks], dtype=np.float32
-        )
-        visibility = np.array(
-            [[p.visibility or 0.0 for p in pose] for pose in result.pose_landmarks], dtype=np.float32
-        )
-        world = np.array(
-            [[(p.x, p.y, p.z) for p in pose] for pose in result.pose_world_landmarks], dtype=np.float32
-        )
-        # Pixels in the view MediaPipe saw (flipped when mirrored), at the original resolution.
-        seen = normalised * np.array([width, height], dtype=np.float32)
         focal = focal_length_px(width, self.horizontal_fov_deg)
-        for person in range(len(world)):
-            shift = solve_translation(world[person], seen[person], visibility[person], focal, (width / 2, height / 2))
+        center = (width / 2, height / 2)
+        # Pixels in the view MediaPipe saw (flipped when mirrored), at the original resolution.
+        seen = np.stack([person.normalised for person in people]) * np.float32([width, height])
+        visibility = np.stack([person.visibility for person in people])
+        world = np.stack([person.world for person in people])
+        for index in range(len(people)):
+            shift = solve_translation(world[index], seen[index], visibility[index], focal, center)
             if shift is not None:
-                world[person] += shift
+                world[index] += shift
         image = seen.copy()
         if self.mirrored:
             image[..., 0] = width - image[..., 0]
 
-        hips = seen[:, [LANDMARK["left_hip"], LANDMARK["right_hip"]]].mean(axis=1)
-        shoulders = seen[:, [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]].mean(axis=1)
-        torso = np.linalg.norm(shoulders - hips, axis=-1)
-        track_ids = self._identities.assign((hips + shoulders) / 2, torso, timestamp_ms)
+        torsos = [person.torso(width, height) for person in people]
+        centres = np.stack([centre for centre, _ in torsos])
+        track_ids = self._identities.assign(centres, np.array([length for _, length in torsos]), timestamp_ms)
         return FramePose(
             world=landmarks_to_ntu(world_to_kinect(world)),
             image=landmarks_to_ntu(image),

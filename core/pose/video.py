@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class VideoPose:
     frame_size: tuple[int, int]  # (width, height)
     people_found: int  # distinct people tracked, including any beyond the M kept
     note: str = ""  # why the result is empty, when it is
+    processing_s: float = 0.0  # wall time of decoding and estimation, model loading excluded
 
     @property
     def num_frames(self) -> int:
@@ -124,7 +126,9 @@ def _slots(poses: list[FramePose], max_bodies: int) -> list[list[int]]:
     return slots
 
 
-def assemble(poses: list[FramePose], fps: float, frame_size: tuple[int, int], note: str = "") -> VideoPose:
+def assemble(
+    poses: list[FramePose], fps: float, frame_size: tuple[int, int], processing_s: float = 0.0
+) -> VideoPose:
     """Per-frame poses to fixed (M, T, ...) arrays with M = 2 bodies."""
     frames = len(poses)
     skeleton = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 3), np.float32)
@@ -138,9 +142,8 @@ def assemble(poses: list[FramePose], fps: float, frame_size: tuple[int, int], no
                 skeleton[slot_of[track], index] = pose.world[person]
                 image[slot_of[track], index] = pose.image[person]
                 visibility[slot_of[track], index] = pose.visibility[person]
-    if not people and not note:
-        note = f"nobody was found in any of the {frames} frames"
-    return VideoPose(skeleton, image, visibility, fps, frame_size, len(people), note)
+    note = "" if people else f"nobody was found in any of the {frames} frames"
+    return VideoPose(skeleton, image, visibility, fps, frame_size, len(people), note, processing_s)
 
 
 def extract_video(
@@ -156,13 +159,15 @@ def extract_video(
         poses: list[FramePose] = []
         frame_size = (0, 0)
         with PoseTracker(mirrored=mirrored, max_people=max_people, model_path=model_path) as tracker:
+            start = time.perf_counter()
             for index, prepared in enumerate(_prepared_frames(capture, tracker)):
                 frame_size = prepared.original_size
                 poses.append(tracker.process_prepared(prepared, round(index * 1000.0 / fps)))
                 if progress is not None:
                     progress(index + 1, total)
+            processing_s = time.perf_counter() - start
     finally:
         capture.release()
     if not poses:
         raise PoseInputError(f"{path}: the video has no frames that can be decoded")
-    return assemble(poses, fps, frame_size)
+    return assemble(poses, fps, frame_size, processing_s)

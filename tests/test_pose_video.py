@@ -1,0 +1,222 @@
+"""Pose extraction end to end: accuracy against Kinect on the real NTU pair, two people,
+travel, and every kind of bad input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import require_data
+from core.__main__ import main
+from core.data.ntu import read_skeleton
+from core.pose.errors import PoseInputError, PoseModelError
+from core.pose.tracker import PoseTracker
+from core.pose.video import extract_video
+from core.skeleton.layout import JOINT, JOINT_NAMES
+
+A001 = "S001C001P001R001A001"
+MAX_MEDIAN_2D_PX = 20.0
+MAX_MEAN_3D_CM = 11.0
+
+
+@pytest.fixture(scope="module")
+def pose_model() -> Path:
+    from core.pose.asset import ensure_pose_model
+
+    try:
+        return ensure_pose_model()
+    except PoseModelError as error:
+        pytest.skip(f"pose model cannot be obtained here: {error}")
+
+
+@pytest.fixture(scope="module")
+def a001_cli(pose_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    """The extract command run on the real A001 video: its .npz and its summary line."""
+    video = require_data("videos", f"{A001}_rgb.avi")
+    output = tmp_path_factory.mktemp("extract") / "a001.npz"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        assert main(["extract", str(video), "-o", str(output), "--mirrored"]) == 0
+    with np.load(output) as data:
+        return {key: data[key] for key in data.files}, stdout.getvalue()
+
+
+def _similarity_align(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``source`` (N, 3) after the rotation, scale and translation that best fit ``target``."""
+    source_mean, target_mean = source.mean(axis=0), target.mean(axis=0)
+    a, b = source - source_mean, target - target_mean
+    u, s, vt = np.linalg.svd(a.T @ b)
+    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    rotation = u @ d @ vt
+    scale = (s * np.diag(d)).sum() / (a**2).sum()
+    return scale * a @ rotation + target_mean
+
+
+def test_cli_writes_every_field_and_a_summary(a001_cli: tuple[dict, str]) -> None:
+    data, summary = a001_cli
+    assert data["skeleton"].shape == (2, 103, 25, 3)
+    assert data["image"].shape == (2, 103, 25, 2) and data["visibility"].shape == (2, 103, 25)
+    assert float(data["fps"]) == 30.0 and data["frame_size"].tolist() == [1920, 1080]
+    assert "103 frames" in summary and "1 person found" in summary and "frames/s" in summary
+    assert (np.abs(data["skeleton"][0]).sum(axis=(1, 2)) > 0).all()
+    assert not np.abs(data["skeleton"][1]).any()
+    assert ((data["visibility"] >= 0) & (data["visibility"] <= 1)).all()
+
+
+def test_a001_matches_kinect_in_2d_and_3d(a001_cli: tuple[dict, str]) -> None:
+    data, _ = a001_cli
+    kinect = read_skeleton(require_data("ntu", f"{A001}.skeleton"))
+    ours, theirs = data["skeleton"][0], kinect.joints[0]
+    error_2d = np.linalg.norm(data["image"][0] - kinect.color[0], axis=-1)
+    aligned = np.stack([_similarity_align(ours[t], theirs[t]) for t in range(len(ours))])
+    error_3d = np.linalg.norm(aligned - theirs, axis=-1) * 100.0
+    tracked = (kinect.joint_tracking[0] == 2).mean(axis=0)
+    print(f"\n{'joint':16s} {'2D median px':>12s} {'3D mean cm':>10s} {'Kinect tracked':>14s}")
+    for joint, name in enumerate(JOINT_NAMES):
+        print(
+            f"{name:16s} {np.median(error_2d[:, joint]):12.1f} {error_3d[:, joint].mean():10.1f}"
+            f" {tracked[joint]:14.0%}"
+        )
+    median_2d, mean_3d = float(np.median(error_2d)), float(error_3d.mean())
+    print(f"{'all joints':16s} {median_2d:12.1f} {mean_3d:10.1f}")
+    assert median_2d <= MAX_MEDIAN_2D_PX
+    assert mean_3d <= MAX_MEAN_3D_CM
+
+
+def test_mirrored_input_keeps_kinect_handedness(a001_cli: tuple[dict, str]) -> None:
+    data, _ = a001_cli
+    skeleton, image = data["skeleton"][0], data["image"][0]
+    left, right = JOINT["left_shoulder"], JOINT["right_shoulder"]
+    assert (skeleton[:, right, 0] > skeleton[:, left, 0]).mean() > 0.95
+    assert (image[:, left, 0] < image[:, right, 0]).mean() > 0.95  # as Kinect's colour pixels
+    assert (skeleton[:, JOINT["head"], 1] > skeleton[:, JOINT["left_foot"], 1] + 1.0).all()
+
+
+def _frames(path: Path, count: int) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = [cv2.cvtColor(capture.read()[1], cv2.COLOR_BGR2RGB) for _ in range(count)]
+    capture.release()
+    return frames
+
+
+def test_travel_puts_the_body_where_kinect_saw_it(pose_model: Path) -> None:
+    """With the Kinect v2 colour camera's field of view (~84 degrees), the recovered position
+    of the spine base lands near Kinect's own measurement."""
+    frames = _frames(require_data("videos", f"{A001}_rgb.avi"), 15)
+    kinect = read_skeleton(require_data("ntu", f"{A001}.skeleton")).joints[0, :15, JOINT["spine_base"]]
+    with PoseTracker(mirrored=True, max_people=1, horizontal_fov_deg=84.0) as tracker:
+        found = np.stack([tracker.process(f, 33 * i).world[0, JOINT["spine_base"]] for i, f in enumerate(frames)])
+    depth_error = np.abs(found[:, 2] - kinect[:, 2]) / kinect[:, 2]
+    print(f"\nspine base: ours {found.mean(0).round(2)} m, Kinect {kinect.mean(0).round(2)} m")
+    assert depth_error.max() < 0.15
+    assert np.abs(found[:, :2] - kinect[:, :2]).max() < 0.15
+
+
+def test_unmirrored_input_swaps_sides(pose_model: Path) -> None:
+    frames = _frames(require_data("videos", f"{A001}_rgb.avi"), 3)
+    with PoseTracker(mirrored=False, max_people=1) as tracker:
+        poses = [tracker.process(frame, 33 * i) for i, frame in enumerate(frames)]
+    for pose in poses:
+        image = pose.image[0]
+        assert image[JOINT["left_shoulder"], 0] > image[JOINT["right_shoulder"], 0]
+
+
+def test_two_people_are_both_found_and_kept_apart(pose_model: Path) -> None:
+    result = extract_video(require_data("videos", "ntu_sample_A055_hugging_rgb.avi"), mirrored=True)
+    present = np.abs(result.skeleton).sum(axis=(2, 3)) > 0
+    print(f"\nframes with each person: {present.sum(axis=1).tolist()} of {result.num_frames}")
+    assert result.people_found == 2
+    assert present[0].all() and present[1].sum() >= 30
+    both = present.all(axis=0)
+    spine = result.skeleton[:, both, JOINT["spine_base"]]
+    assert (np.linalg.norm(spine[0] - spine[1], axis=-1) > 0.3).all()
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    height, width = frames[0].shape[:2] if frames else (48, 64)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PoseInputError, match="no such file"):
+        extract_video(tmp_path / "absent.mp4")
+
+
+def test_file_that_is_not_a_video(tmp_path: Path) -> None:
+    path = tmp_path / "notes.avi"
+    path.write_text("this is a text file, not a video\n")
+    with pytest.raises(PoseInputError, match="not a video"):
+        extract_video(path)
+    with pytest.raises(PoseInputError, match="not a file"):
+        extract_video(tmp_path)
+
+
+def test_zero_frame_video(tmp_path: Path, pose_model: Path) -> None:
+    path = _write_video(tmp_path / "empty.avi", [])
+    with pytest.raises(PoseInputError, match="no frames"):
+        extract_video(path)
+
+
+def test_video_with_nobody_gives_an_empty_result_saying_why(tmp_path: Path, pose_model: Path) -> None:
+    ramp = np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))
+    frames = [cv2.cvtColor(np.roll(ramp, 4 * i, axis=1), cv2.COLOR_GRAY2BGR) for i in range(8)]
+    result = extract_video(_write_video(tmp_path / "wall.avi", frames))
+    assert result.num_frames == 8 and result.people_found == 0
+    assert not result.skeleton.any() and "nobody was found" in result.note
+    assert result.frame_size == (160, 120)
+
+
+def test_cli_reports_bad_input_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(b"\x00" * 100)
+    assert main(["extract", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error:") and "not a video" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize("shape", [(240, 320), (240, 320, 1), (240, 320, 4)])
+def test_grey_and_rgba_frames_are_accepted(pose_model: Path, shape: tuple[int, ...]) -> None:
+    with PoseTracker(max_people=1) as tracker:
+        pose = tracker.process(np.full(shape, 90, np.uint8), 0)
+    assert pose.world.shape == (0, 25, 3) and pose.track_ids == []
+
+
+def test_bad_frames_get_clear_messages(pose_model: Path) -> None:
+    huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (12000, 10000, 3))  # no memory used
+    cases = [
+        (np.zeros((240, 320, 2), np.uint8), "must be"),
+        (np.zeros((240, 320, 3), np.float32), "uint8"),
+        (np.zeros((8, 8, 3), np.uint8), "too small"),
+        (huge, "too large"),
+        ("frame.png", "numpy array"),
+    ]
+    with PoseTracker(max_people=1) as tracker:
+        for timestamp, (frame, message) in enumerate(cases):
+            with pytest.raises(PoseInputError, match=message):
+                tracker.process(frame, timestamp)
+        # A large but sensible frame is downscaled, not refused.
+        assert tracker.process(np.zeros((3000, 4000, 3), np.uint8), 100).people == 0
+
+
+def test_timestamps_must_increase_and_closed_trackers_refuse(pose_model: Path) -> None:
+    frame = np.zeros((120, 160, 3), np.uint8)
+    tracker = PoseTracker(max_people=1)
+    tracker.process(frame, 10)
+    with pytest.raises(PoseInputError, match="strictly increase"):
+        tracker.process(frame, 10)
+    tracker.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        tracker.process(frame, 20)
