@@ -1,4 +1,4 @@
-"""Pose model asset: the build route from the mediapipe wheel, metadata surgery, failure messages."""
+"""Pose model asset: the build route from the mediapipe wheel, metadata surgery, failures."""
 
 from __future__ import annotations
 

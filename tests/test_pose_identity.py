@@ -25,5 +25,6 @@ def test_a_far_jump_is_a_new_person_and_old_tracks_are_forgotten() -> None:
     tracker.assign(np.zeros((0, 2)), np.zeros(0), 100)
     (back,) = tracker.assign(np.array([[905.0, 100.0]]), np.array([50.0]), 200)
     assert back == jumped  # a short absence keeps the id
-    (later,) = tracker.assign(np.array([[905.0, 100.0]]), np.array([50.0]), 200 + FORGET_AFTER_MS + 1)
+    much_later = 200 + FORGET_AFTER_MS + 1
+    (later,) = tracker.assign(np.array([[905.0, 100.0]]), np.array([50.0]), much_later)
     assert later not in (original, jumped)

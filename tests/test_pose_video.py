@@ -108,9 +108,11 @@ def test_travel_puts_the_body_where_kinect_saw_it(pose_model: Path) -> None:
     """With the Kinect v2 colour camera's field of view (~84 degrees), the recovered position
     of the spine base lands near Kinect's own measurement."""
     frames = _frames(require_data("videos", f"{A001}_rgb.avi"), 15)
-    kinect = read_skeleton(require_data("ntu", f"{A001}.skeleton")).joints[0, :15, JOINT["spine_base"]]
+    spine_base = JOINT["spine_base"]
+    kinect = read_skeleton(require_data("ntu", f"{A001}.skeleton")).joints[0, :15, spine_base]
     with PoseTracker(mirrored=True, max_people=1, horizontal_fov_deg=84.0) as tracker:
-        found = np.stack([tracker.process(f, 33 * i).world[0, JOINT["spine_base"]] for i, f in enumerate(frames)])
+        poses = [tracker.process(frame, 33 * i) for i, frame in enumerate(frames)]
+    found = np.stack([pose.world[0, spine_base] for pose in poses])
     depth_error = np.abs(found[:, 2] - kinect[:, 2]) / kinect[:, 2]
     print(f"\nspine base: ours {found.mean(0).round(2)} m, Kinect {kinect.mean(0).round(2)} m")
     assert depth_error.max() < 0.15
@@ -169,16 +171,23 @@ def test_zero_frame_video(tmp_path: Path, pose_model: Path) -> None:
         extract_video(path)
 
 
-def test_video_with_nobody_gives_an_empty_result_saying_why(tmp_path: Path, pose_model: Path) -> None:
+def test_video_with_nobody_gives_an_empty_result_saying_why(
+    tmp_path: Path, pose_model: Path
+) -> None:
     ramp = np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))
     frames = [cv2.cvtColor(np.roll(ramp, 4 * i, axis=1), cv2.COLOR_GRAY2BGR) for i in range(8)]
-    result = extract_video(_write_video(tmp_path / "wall.avi", frames))
+    calls: list[tuple[int, int | None]] = []
+    video = _write_video(tmp_path / "wall.avi", frames)
+    result = extract_video(video, progress=lambda *done_total: calls.append(done_total))
+    assert calls == [(done, 8) for done in range(1, 9)]
     assert result.num_frames == 8 and result.people_found == 0
     assert not result.skeleton.any() and "nobody was found" in result.note
     assert result.frame_size == (160, 120)
 
 
-def test_cli_reports_bad_input_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_reports_bad_input_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     path = tmp_path / "broken.mp4"
     path.write_bytes(b"\x00" * 100)
     assert main(["extract", str(path)]) == 2

@@ -46,7 +46,8 @@ class NtuBody:
 
     @property
     def motion(self) -> float:
-        """Total temporal variance of the joints: people acting move, furniture mistaken for a body does not."""
+        """Total temporal variance of the joints: people acting move, furniture mistaken for a
+        body does not."""
         if len(self.frames) < 2:
             return 0.0
         return float(self.joints.var(axis=0).sum())
@@ -152,7 +153,9 @@ def _parse_bodies(path: Path, text: str) -> tuple[int, list[NtuBody]]:
         for _ in range(num_bodies):
             header = lines.next(f"a body header in frame {frame}").split()
             if len(header) != _FIELDS_PER_BODY:
-                raise lines.error(f"body header has {len(header)} fields, expected {_FIELDS_PER_BODY}")
+                raise lines.error(
+                    f"body header has {len(header)} fields, expected {_FIELDS_PER_BODY}"
+                )
             try:
                 body_id = int(header[0])
                 info = np.array(header[1:], dtype=np.float64)

@@ -46,11 +46,15 @@ def _stage_pass(video: Path, mirrored: bool, max_people: int, max_side: int) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.pose.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m core.pose.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("video", type=Path)
     parser.add_argument("--mirrored", action="store_true", help="mirror-view video (NTU RGB)")
     parser.add_argument("--max-people", type=int, default=2)
-    parser.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE, help="longest side given to MediaPipe")
+    parser.add_argument(
+        "--max-side", type=int, default=DEFAULT_MAX_SIDE, help="longest side given to MediaPipe"
+    )
     args = parser.parse_args(argv)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

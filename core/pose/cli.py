@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from core.pose.errors import PoseInputError, PoseModelError
+from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 
 PROGRESS_MIN_FRAMES = 150  # a bar for clips under ~5 s is only noise
 
@@ -14,11 +15,20 @@ PROGRESS_MIN_FRAMES = 150  # a bar for clips under ~5 s is only noise
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Extract NTU-25 skeletons (Kinect convention) from a video with MediaPipe."
     parser.add_argument("video", type=Path, help="video file (anything OpenCV can decode)")
-    parser.add_argument("-o", "--output", type=Path, help="output .npz (default: VIDEO.skeleton.npz)")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="output .npz (default: VIDEO.skeleton.npz)"
+    )
     parser.add_argument(
         "--mirrored",
         action="store_true",
         help="the video is a mirror view (NTU RGB videos, webcam previews): flip before estimation",
+    )
+    parser.add_argument(
+        "--fov",
+        type=float,
+        default=DEFAULT_HORIZONTAL_FOV_DEG,
+        help="camera's horizontal field of view in degrees, the distance scale of the body's "
+        f"travel (default {DEFAULT_HORIZONTAL_FOV_DEG:g}: a webcam; NTU's Kinect v2 videos: 84)",
     )
 
 
@@ -49,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         output = output.with_name(output.name + ".npz")  # numpy would add it silently
     bar = _Bar()
     try:
-        result = extract_video(args.video, mirrored=args.mirrored, progress=bar)
-    except (PoseInputError, PoseModelError) as error:
+        result = extract_video(
+            args.video, mirrored=args.mirrored, progress=bar, horizontal_fov_deg=args.fov
+        )
+    except (PoseInputError, PoseModelError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:

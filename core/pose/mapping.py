@@ -84,7 +84,8 @@ def _recipes() -> dict[str, Recipe]:
     for side in ("left", "right"):
         knuckles = _mean(f"{side}_index", f"{side}_pinky")
         wrist = _point(f"{side}_wrist")
-        recipes[f"{side}_shoulder"] = _shift(_point(f"{side}_shoulder"), shoulders, hips, SHOULDER_DROP)
+        shoulder = _point(f"{side}_shoulder")
+        recipes[f"{side}_shoulder"] = _shift(shoulder, shoulders, hips, SHOULDER_DROP)
         recipes[f"{side}_elbow"] = _point(f"{side}_elbow")
         recipes[f"{side}_wrist"] = wrist
         recipes[f"{side}_hand"] = _blend(wrist, knuckles, HAND_REACH)

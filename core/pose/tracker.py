@@ -85,12 +85,16 @@ def check_frame(frame: np.ndarray) -> None:
     if frame.dtype != np.uint8:
         raise PoseInputError(f"a frame must hold uint8 pixels, got {frame.dtype}")
     if not (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (1, 3, 4))):
-        raise PoseInputError(f"a frame must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {frame.shape}")
+        raise PoseInputError(
+            f"a frame must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {frame.shape}"
+        )
     height, width = frame.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise PoseInputError(f"frame of {width}x{height} pixels is too small to find a person in")
     if height * width > MAX_PIXELS:
-        raise PoseInputError(f"frame of {width}x{height} pixels is too large (over {MAX_PIXELS:,} pixels)")
+        raise PoseInputError(
+            f"frame of {width}x{height} pixels is too large (over {MAX_PIXELS:,} pixels)"
+        )
 
 
 def to_rgb(frame: np.ndarray, bgr: bool = False) -> np.ndarray:
@@ -137,8 +141,10 @@ class _Person:
         return x0, y0, x1, y1
 
     def same_as(self, other: _Person, width: int, height: int) -> bool:
-        (centre, torso), (other_centre, other_torso) = self.torso(width, height), other.torso(width, height)
-        return float(np.linalg.norm(centre - other_centre)) < SAME_PERSON_TORSOS * max(torso, other_torso, 1.0)
+        centre, torso = self.torso(width, height)
+        other_centre, other_torso = other.torso(width, height)
+        distance = float(np.linalg.norm(centre - other_centre))
+        return distance < SAME_PERSON_TORSOS * max(torso, other_torso, 1.0)
 
 
 class PoseTracker:
@@ -222,7 +228,8 @@ class PoseTracker:
         timestamp_ms = int(timestamp_ms)
         if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
             raise PoseInputError(
-                f"timestamps must strictly increase: {timestamp_ms} ms after {self._last_timestamp_ms} ms"
+                f"timestamps must strictly increase: {timestamp_ms} ms came after "
+                f"{self._last_timestamp_ms} ms"
             )
         self._last_timestamp_ms = timestamp_ms
         start = time.perf_counter()
@@ -268,7 +275,9 @@ class PoseTracker:
                 view[y0:y1, x0:x1] = MASK_GREY
         return people
 
-    def _to_frame_pose(self, people: list[_Person], original_size: tuple[int, int], timestamp_ms: int) -> FramePose:
+    def _to_frame_pose(
+        self, people: list[_Person], original_size: tuple[int, int], timestamp_ms: int
+    ) -> FramePose:
         width, height = original_size
         focal = focal_length_px(width, self.horizontal_fov_deg)
         center = (width / 2, height / 2)
@@ -286,7 +295,8 @@ class PoseTracker:
 
         torsos = [person.torso(width, height) for person in people]
         centres = np.stack([centre for centre, _ in torsos])
-        track_ids = self._identities.assign(centres, np.array([length for _, length in torsos]), timestamp_ms)
+        lengths = np.array([length for _, length in torsos])
+        track_ids = self._identities.assign(centres, lengths, timestamp_ms)
         return FramePose(
             world=landmarks_to_ntu(world_to_kinect(world)),
             image=landmarks_to_ntu(image),

@@ -27,7 +27,9 @@ MIN_DEPTH_M = 0.2
 def focal_length_px(width: int, horizontal_fov_deg: float) -> float:
     """Pinhole focal length in pixels for an image ``width`` pixels wide."""
     if not 1.0 < horizontal_fov_deg < 179.0:
-        raise ValueError(f"horizontal field of view must be in (1, 179) degrees, got {horizontal_fov_deg}")
+        raise ValueError(
+            f"horizontal field of view must be in (1, 179) degrees, got {horizontal_fov_deg}"
+        )
     return width / 2.0 / math.tan(math.radians(horizontal_fov_deg) / 2.0)
 
 
@@ -61,7 +63,8 @@ def solve_translation(
     system[1::2, 2] = -offsets[:, 1]
     target[0::2] = offsets[:, 0] * world[:, 2] - focal_px * world[:, 0]
     target[1::2] = offsets[:, 1] * world[:, 2] - focal_px * world[:, 1]
-    solution, *_ = np.linalg.lstsq(system * root_weights[:, None], target * root_weights, rcond=None)
+    weighted_system, weighted_target = system * root_weights[:, None], target * root_weights
+    solution, *_ = np.linalg.lstsq(weighted_system, weighted_target, rcond=None)
     if not np.isfinite(solution).all() or solution[2] < MIN_DEPTH_M:
         return None
     return solution.astype(np.float32)

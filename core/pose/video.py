@@ -18,6 +18,7 @@ import numpy as np
 
 from core.pose.errors import PoseInputError
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
+from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import NUM_JOINTS
 
 MAX_BODIES = 2
@@ -73,7 +74,9 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int | None]:
     return capture, (fps if 0 < fps < 1000 else 30.0), (count if count > 0 else None)
 
 
-def _decode(capture: cv2.VideoCapture, tracker: PoseTracker, out: queue.Queue, stop: threading.Event) -> None:
+def _decode(
+    capture: cv2.VideoCapture, tracker: PoseTracker, out: queue.Queue, stop: threading.Event
+) -> None:
     try:
         while not stop.is_set():
             ok, frame = capture.read()
@@ -134,7 +137,8 @@ def assemble(
     skeleton = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 3), np.float32)
     image = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 2), np.float32)
     visibility = np.zeros((MAX_BODIES, frames, NUM_JOINTS), np.float32)
-    slot_of = {track: slot for slot, tracks in enumerate(_slots(poses, MAX_BODIES)) for track in tracks}
+    slots = _slots(poses, MAX_BODIES)
+    slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
     people = {track for pose in poses for track in pose.track_ids}
     for index, pose in enumerate(poses):
         for person, track in enumerate(pose.track_ids):
@@ -152,13 +156,24 @@ def extract_video(
     progress: Progress | None = None,
     max_people: int = MAX_BODIES,
     model_path: Path | None = None,
+    horizontal_fov_deg: float = DEFAULT_HORIZONTAL_FOV_DEG,
 ) -> VideoPose:
-    """Skeletons of everybody in a video file (the two most present people are kept)."""
+    """Skeletons of everybody in a video file (the two most present people are kept).
+
+    ``horizontal_fov_deg`` is the camera's field of view, which sets the distance scale of the
+    recovered travel (see core.pose.travel); about 84 for NTU's Kinect v2 colour videos.
+    """
     capture, fps, total = open_video(path)
     try:
         poses: list[FramePose] = []
         frame_size = (0, 0)
-        with PoseTracker(mirrored=mirrored, max_people=max_people, model_path=model_path) as tracker:
+        tracker = PoseTracker(
+            mirrored=mirrored,
+            max_people=max_people,
+            model_path=model_path,
+            horizontal_fov_deg=horizontal_fov_deg,
+        )
+        with tracker:
             start = time.perf_counter()
             for index, prepared in enumerate(_prepared_frames(capture, tracker)):
                 frame_size = prepared.original_size
