@@ -72,8 +72,8 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
                 preset = gr.Dropdown(list(PRESET_NAMES), value=PRESET_NAMES[0], label="Preset", elem_id="preset")
                 load_preset = gr.Button("Use preset", elem_id="load-preset")
         label_check = gr.Markdown(check_labels(DEFAULT_LABELS), elem_id="label-check")
-        labels.change(check_labels, labels, label_check, show_progress="hidden")
-        load_preset.click(preset_text, preset, labels)
+        labels.change(check_labels, labels, label_check, show_progress="hidden", api_visibility="private")
+        load_preset.click(preset_text, preset, labels, api_visibility="private")
 
         with gr.Tab("Live webcam"):
             session = gr.State(None, delete_callback=lambda s: s is not None and s.close())

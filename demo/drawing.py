@@ -58,7 +58,7 @@ def draw_skeletons(
             if body_shown[child] and body_shown[parent]:
                 cv2.line(canvas, tuple(pixels[child]), tuple(pixels[parent]), BONE_COLOR, thickness, cv2.LINE_AA)
         for joint in np.flatnonzero(body_shown):
-            radius = max(2, round((3 + 5 * weights[joint]) * scale))
+            radius = max(2, round((4 + 5 * weights[joint]) * scale))
             color = tuple(int(c) for c in colors[joint])
             cv2.circle(canvas, tuple(pixels[joint]), radius, color, -1, cv2.LINE_AA)
             cv2.circle(canvas, tuple(pixels[joint]), radius, (20, 20, 20), 1, cv2.LINE_AA)
@@ -82,16 +82,20 @@ def _relative(importance: np.ndarray | None) -> np.ndarray:
 
 
 def draw_caption(frame: np.ndarray, text: str, warning: bool = False) -> np.ndarray:
-    """``frame`` with a readable caption box in its top-left corner (drawn in place)."""
+    """``frame`` with a readable caption box in its bottom-left corner (drawn in place).
+
+    Bottom rather than top: Gradio overlays the image's label on the top-left corner.
+    """
     scale = _scale(frame)
     font_scale = 0.6 * scale
     thickness = max(1, round(1.5 * scale))
     (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
     pad = round(6 * scale)
     background = (170, 30, 30) if warning else (20, 20, 20)
-    cv2.rectangle(frame, (0, 0), (width + 2 * pad, height + baseline + 2 * pad), background, -1)
+    top = frame.shape[0] - (height + baseline + 2 * pad)
+    cv2.rectangle(frame, (0, top), (width + 2 * pad, frame.shape[0]), background, -1)
     cv2.putText(
-        frame, text, (pad, pad + height), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255),
+        frame, text, (pad, top + pad + height), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255),
         thickness, cv2.LINE_AA,
     )
     return frame

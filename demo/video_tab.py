@@ -58,15 +58,19 @@ def analyse_video(
     try:
         pose = extract_video(
             Path(path), mirrored=mirrored,
-            progress=lambda done, total: report(_EXTRACT * done / max(total, 1), "Finding people in the video"),
+            progress=lambda done, total: report(_EXTRACT * done / total if total else 0.0,
+                                                f"Finding people in the video (frame {done})"),
         )
     except ValueError as error:  # PoseInputError: unreadable, empty or not a video
         return VideoResult(f"⚠️ Could not read this video: {error}")
 
     out = Path(workdir or tempfile.mkdtemp(prefix="skeletoncontext-"))
-    skeleton_file = str(pose.save_npz(out / f"{Path(path).stem}_skeleton.npz") or out / f"{Path(path).stem}_skeleton.npz")
+    skeleton_file = out / f"{Path(path).stem}_skeleton.npz"
+    pose.save_npz(skeleton_file)
+    skeleton_file = str(skeleton_file)
     if pose.people_found == 0:
-        return VideoResult("⚠️ Nobody was found in this video, so there is nothing to recognise.", skeleton_file=skeleton_file)
+        return VideoResult(f"⚠️ Nothing to recognise: {pose.note or 'nobody was found in this video'}.",
+                           skeleton_file=skeleton_file)
 
     label_set = recognizer.encode_labels(labels)
     predictions = score_windows(

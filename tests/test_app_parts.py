@@ -60,10 +60,15 @@ def test_draw_skeletons_accepts_nobody():
     assert np.array_equal(draw_skeletons(frame, np.zeros((0, NUM_JOINTS, 2))), frame)
 
 
-def test_draw_caption_writes_in_the_top_left_corner():
+def test_draw_caption_writes_in_the_bottom_left_corner():
     frame = np.zeros((480, 640, 3), np.uint8)
     draw_caption(frame, "Nobody in view", warning=True)
-    assert frame[:20, :100].sum() > 0 and frame[-100:, -100:].sum() == 0
+    assert frame[-20:, :100].sum() > 0 and frame[:100, -100:].sum() == 0
+
+
+def test_an_undecided_model_leaves_every_joint_cold():
+    colors = importance_colors(np.full(NUM_JOINTS, 1 / NUM_JOINTS) + np.linspace(-0.001, 0.001, NUM_JOINTS))
+    assert (colors[:, 2] > colors[:, 0]).all()  # all blue, none red
 
 
 # --- live window ----------------------------------------------------------------------------
