@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import require_data
-from core.data.ntu import NtuFormatError, read_skeleton
+from core.data.ntu import NtuFormatError, looks_like_noise, read_skeleton
 from core.skeleton.layout import JOINT
 
 REAL_FILES = {
@@ -94,8 +94,9 @@ def _write(path: Path, frames: list[list[tuple[int, np.ndarray]]]) -> Path:
     return path
 
 
-def _pose(rng: np.random.Generator, offset: float, spread: float) -> np.ndarray:
-    return offset + spread * rng.standard_normal((25, 3))
+def _pose(rng: np.random.Generator, offset: float, spread: float, aspect: float = 3.0) -> np.ndarray:
+    """Random joints around ``offset``; people are ``aspect`` times taller than wide."""
+    return offset + spread * rng.standard_normal((25, 3)) * np.array([1.0, aspect, 1.0])
 
 
 def test_frames_without_bodies_are_zeros(tmp_path: Path) -> None:
@@ -108,22 +109,29 @@ def test_frames_without_bodies_are_zeros(tmp_path: Path) -> None:
     assert skeleton.bodies[0].frames.tolist() == [0, 2]
 
 
-def test_two_most_active_bodies_win_and_lost_ids_are_merged(tmp_path: Path) -> None:
+def test_noise_is_dropped_active_bodies_win_and_lost_ids_are_merged(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
-    still = _pose(rng, 2.0, 0.3)
     frames = []
-    for t in range(6):
-        # Body 1 is tracked in frames 0-2, then re-acquired as body 4 in frames 3-5.
-        mover = (1 if t < 3 else 4, _pose(rng, 0.0, 0.5))
-        partner = (2, _pose(rng, 1.0, 0.2))
-        furniture = (3, still + 0.001 * t)  # overlaps everybody but barely moves
-        frames.append([mover, partner, furniture])
+    for t in range(30):
+        # Body 1 is tracked in frames 0-14, then re-acquired as body 4 in frames 15-29.
+        bodies = [(1 if t < 15 else 4, _pose(rng, 0.0, 0.2)), (2, _pose(rng, 1.0, 0.1))]
+        bodies.append((3, _pose(rng, 2.0, 0.5, aspect=0.2)))  # busy but wide: furniture
+        if 3 <= t < 7:
+            bodies.append((5, _pose(rng, -1.0, 0.5)))  # a flicker of a few frames
+        frames.append(bodies)
     skeleton = read_skeleton(_write(tmp_path / "noisy.skeleton", frames))
-    assert len(skeleton.bodies) == 4
-    assert skeleton.actor_ids[1] == (2,)
-    assert set(skeleton.actor_ids[0]) == {1, 4}
+    assert len(skeleton.bodies) == 5
+    noise = {body.body_id for body in skeleton.bodies if looks_like_noise(body)}
+    assert noise == {3, 5}
+    assert sorted(sorted(ids) for ids in skeleton.actor_ids) == [[1, 4], [2]]
     assert skeleton.action is None  # not an NTU file name
     assert (np.abs(skeleton.joints).sum(axis=(2, 3)) > 0).all()
+
+
+def test_a_lone_short_body_is_kept(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    skeleton = read_skeleton(_write(tmp_path / "short.skeleton", [[(9, _pose(rng, 0, 0.3))]] * 4))
+    assert skeleton.actor_ids == ((9,), ())
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,10 @@ import numpy as np
 from core.skeleton.layout import NUM_JOINTS
 
 MAX_BODIES = 2
+# Denoising thresholds of the common NTU preprocessing (e.g. CTR-GCN's get_raw_denoised_data).
+NOISE_MAX_FRAMES = 11
+NOISE_SPREAD_RATIO = 0.8
+NOISE_WIDE_SHARE = 0.69
 _FIELDS_PER_JOINT = 12  # x y z depthX depthY colorX colorY orientW orientX orientY orientZ state
 _FIELDS_PER_BODY = 10
 _NAME_PATTERN = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
@@ -174,15 +178,27 @@ def _parse_bodies(path: Path, text: str) -> tuple[int, list[NtuBody]]:
     return num_frames, [track.freeze() for track in tracks.values()]
 
 
+def looks_like_noise(body: NtuBody) -> bool:
+    """Kinect's false bodies (furniture, reflections): tracked only for a moment, or wider
+    than tall in most of their frames. These are the usual NTU denoising rules."""
+    if len(body.frames) <= NOISE_MAX_FRAMES:
+        return True
+    spread = body.joints.max(axis=1) - body.joints.min(axis=1)  # (K, 3)
+    wide = spread[:, 0] > NOISE_SPREAD_RATIO * spread[:, 1]
+    return bool(wide.mean() > NOISE_WIDE_SHARE)
+
+
 def choose_actors(bodies: list[NtuBody] | tuple[NtuBody, ...]) -> list[list[NtuBody]]:
     """Group bodies into at most two actors, most active first.
 
-    The most moving body becomes the first actor. Kinect sometimes loses a person and picks them
-    up again under a new id, so a less active body that never shares a frame with an actor is
-    appended to that actor; one that overlaps both actors is left out.
+    Bodies that look like noise are dropped unless nothing else is left. The most moving body
+    becomes the first actor. Kinect sometimes loses a person and picks them up again under a new
+    id, so a less active body that never shares a frame with an actor is appended to that
+    actor; one that overlaps both actors is left out.
     """
+    candidates = [body for body in bodies if not looks_like_noise(body)] or list(bodies)
     actors: list[list[NtuBody]] = []
-    for body in sorted(bodies, key=lambda b: b.motion, reverse=True):
+    for body in sorted(candidates, key=lambda b: b.motion, reverse=True):
         for actor in actors:
             taken = np.concatenate([member.frames for member in actor])
             if not np.intersect1d(taken, body.frames).size:
