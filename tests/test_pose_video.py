@@ -144,7 +144,9 @@ def test_two_people_are_both_found_and_kept_apart(pose_model: Path) -> None:
 
 def _write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
     height, width = frames[0].shape[:2] if frames else (48, 64)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    colour = not frames or frames[0].ndim == 3
+    fourcc = cv2.VideoWriter_fourcc(*"MJPG")
+    writer = cv2.VideoWriter(str(path), fourcc, fps, (width, height), isColor=colour)
     for frame in frames:
         writer.write(frame)
     writer.release()
@@ -175,7 +177,7 @@ def test_video_with_nobody_gives_an_empty_result_saying_why(
     tmp_path: Path, pose_model: Path
 ) -> None:
     ramp = np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))
-    frames = [cv2.cvtColor(np.roll(ramp, 4 * i, axis=1), cv2.COLOR_GRAY2BGR) for i in range(8)]
+    frames = [np.roll(ramp, 4 * i, axis=1) for i in range(8)]  # single-channel video
     calls: list[tuple[int, int | None]] = []
     video = _write_video(tmp_path / "wall.avi", frames)
     result = extract_video(video, progress=lambda *done_total: calls.append(done_total))
@@ -183,6 +185,13 @@ def test_video_with_nobody_gives_an_empty_result_saying_why(
     assert result.num_frames == 8 and result.people_found == 0
     assert not result.skeleton.any() and "nobody was found" in result.note
     assert result.frame_size == (160, 120)
+
+
+def test_very_large_frames_are_downscaled(tmp_path: Path, pose_model: Path) -> None:
+    frames = [np.full((2160, 4096, 3), 60 + 40 * i, np.uint8) for i in range(3)]
+    result = extract_video(_write_video(tmp_path / "4k.avi", frames))
+    assert result.frame_size == (4096, 2160) and result.num_frames == 3
+    assert result.people_found == 0 and "nobody" in result.note
 
 
 def test_cli_reports_bad_input_without_traceback(
