@@ -1,0 +1,49 @@
+"""Per-frame poses to fixed two-body arrays: who gets which body slot."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.pose.tracker import FramePose
+from core.pose.video import assemble
+
+
+def _frame(*people: tuple[int, float]) -> FramePose:
+    """People given as (track id, a value that fills their joints)."""
+    if not people:
+        return FramePose.empty()
+    values = np.array([value for _, value in people], np.float32)
+    return FramePose(
+        world=np.ones((len(people), 25, 3), np.float32) * values[:, None, None],
+        image=np.ones((len(people), 25, 2), np.float32) * values[:, None, None],
+        visibility=np.ones((len(people), 25), np.float32),
+        track_ids=[track for track, _ in people],
+    )
+
+
+def test_longest_seen_first_and_lost_people_continue_their_body() -> None:
+    poses = [
+        _frame((0, 1.0), (1, 2.0)),
+        _frame((1, 2.0), (0, 1.0)),  # listed in the other order
+        _frame((1, 2.0)),
+        _frame((1, 2.0), (5, 3.0)),  # person 0 came back as track 5
+        _frame((1, 2.0), (5, 3.0)),
+    ]
+    result = assemble(poses, fps=30.0, frame_size=(640, 480))
+    assert result.skeleton.shape == (2, 5, 25, 3)
+    assert (result.skeleton[0, :, 0, 0] == 2.0).all()  # track 1, seen in all five frames
+    assert result.skeleton[1, :, 0, 0].tolist() == [1.0, 1.0, 0.0, 3.0, 3.0]
+    assert result.people_found == 3 and result.note == ""
+
+
+def test_a_third_overlapping_person_is_counted_but_not_kept() -> None:
+    poses = [_frame((0, 1.0), (1, 2.0), (2, 3.0)), _frame((0, 1.0), (1, 2.0))]
+    result = assemble(poses, fps=25.0, frame_size=(320, 240))
+    assert result.people_found == 3
+    assert set(np.unique(result.skeleton)) == {1.0, 2.0}
+
+
+def test_nobody_found_says_so() -> None:
+    result = assemble([_frame(), _frame()], fps=30.0, frame_size=(320, 240))
+    assert result.people_found == 0 and not result.skeleton.any()
+    assert result.note == "nobody was found in any of the 2 frames"
