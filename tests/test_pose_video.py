@@ -14,6 +14,7 @@ import pytest
 from conftest import require_data
 from core.__main__ import main
 from core.data.ntu import read_skeleton
+from core.pose.cli import PROGRESS_MIN_FRAMES, _Bar
 from core.pose.errors import PoseInputError, PoseModelError
 from core.pose.tracker import PoseTracker
 from core.pose.video import extract_video
@@ -238,3 +239,14 @@ def test_timestamps_must_increase_and_closed_trackers_refuse(pose_model: Path) -
     tracker.close()
     with pytest.raises(RuntimeError, match="closed"):
         tracker.process(frame, 20)
+
+
+def test_progress_bar_only_for_long_videos(capsys: pytest.CaptureFixture) -> None:
+    short, long = _Bar(), _Bar()
+    for done in range(1, 4):
+        short(done, 10)
+        long(done, PROGRESS_MIN_FRAMES)
+    assert short.bar is None and long.bar.n == 3
+    short.close()
+    long.close()
+    assert "/150" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``python -m core extract VIDEO [-o OUT.npz] [--mirrored]``: skeletons of a video to a file."""
+"""``python -m core extract VIDEO [-o OUT.npz] [--mirrored] [--fov DEG]``: skeletons to a file."""
 
 from __future__ import annotations
 
