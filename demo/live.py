@@ -8,6 +8,7 @@ labels change, so typing new labels shows on the next scored window without rest
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,7 +29,7 @@ TOP_K = 5
 @dataclass(frozen=True)
 class LiveConfig:
     window_s: float = 3.0
-    score_every_s: float = 0.5
+    score_every_s: float = 0.4  # with frames arriving every ~1/15 s this gives >= 2 rankings/s
     min_frames: int = 8  # fewer poses than this in the window say nothing about motion
     stall_s: float = 2.0  # no frame for this long means the camera stopped
 
@@ -81,6 +82,7 @@ class LiveSession:
         self.score_error: str | None = None
         self.windows_scored = 0
         self._pending: Future | None = None  # the ranking being computed in the background
+        self._busy = threading.Lock()  # one frame at a time: the landmarker needs ordered timestamps
         self._pending_labels = None
 
     # -- labels -------------------------------------------------------------------------------
@@ -105,6 +107,10 @@ class LiveSession:
         """Track, maybe score, and draw one webcam frame (RGB uint8)."""
         if frame is None:
             return LiveOutput(None, None, "No camera frame received: press Record to start the webcam.")
+        with self._busy:
+            return self._process(frame, labels_text)
+
+    def _process(self, frame: np.ndarray, labels_text: str) -> LiveOutput:
         started = self._clock()
         tic = time.perf_counter()
         if self.last_frame_s is not None and started - self.last_frame_s > self.config.stall_s:

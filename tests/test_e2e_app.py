@@ -148,6 +148,16 @@ def _tinted_joint_pixels(url: str) -> int:
     return int((((blue - red > 80) & (blue > 150)) | ((red - blue > 100) & (red > 180) & (green < 120))).sum())
 
 
+def _start_stream(browser, url: str, labels: str):
+    """A new browser context is a new Gradio session, as a second visitor would be."""
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto(url)
+    page.locator("#labels textarea").fill(labels)
+    page.get_by_text("Click to Access Webcam").click()
+    page.locator("#webcam .capture-button").click()  # Record: the stream starts
+    return page
+
+
 def test_live_webcam_in_chromium_draws_the_skeleton_and_ranks_the_typed_labels(app_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -160,13 +170,11 @@ def test_live_webcam_in_chromium_draws_the_skeleton_and_ranks_the_typed_labels(a
     with sync_playwright() as playwright:
         browser = _browser(playwright, camera)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(app_url)
-            page.locator("#labels textarea").fill(LABELS)
-            page.get_by_text("Click to Access Webcam").click()
-            page.locator("#webcam .capture-button").click()  # Record: the stream starts
+            page = _start_stream(browser, app_url, LABELS)
+            other = _start_stream(browser, app_url, "salute\nhand waving")  # a second visitor at once
 
             _wait_for(lambda: _shown_labels(page) == {"drink water", "clapping", "kicking"}, 60, "the typed labels")
+            _wait_for(lambda: _shown_labels(other) == {"salute", "hand waving"}, 30, "the other session's labels")
             first = _rankings(page)
             _wait_for(lambda: _rankings(page) >= first + 2, 20, "the ranking to update")
             assert "frames/s" in page.locator("#live-status").inner_text()
@@ -174,10 +182,13 @@ def test_live_webcam_in_chromium_draws_the_skeleton_and_ranks_the_typed_labels(a
 
             page.locator("#labels textarea").fill("sit down\nstand up")  # no restart of the stream
             _wait_for(lambda: _shown_labels(page) == {"sit down", "stand up"}, 20, "the new labels")
+            assert _shown_labels(other) == {"salute", "hand waving"}  # untouched by the first session
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 
             page.locator("#webcam .capture-button").click()  # Stop: the browser sends no more frames
             _wait_for(lambda: "Camera stopped" in page.locator("#live-status").inner_text(), 15, "the stop notice")
+            still = _rankings(other)
+            _wait_for(lambda: _rankings(other) > still, 20, "the other session to keep streaming")
         finally:
             browser.close()
