@@ -1,4 +1,4 @@
-"""UTKinect-Action3D: long takes ``joints_sNN_eNN.txt`` cut into segments by ``actionLabel.txt``.
+"""UTKinect-Action3D: long takes ``joints_sNN_eNN.txt`` cut into segments by the action labels.
 
 Rows are ``frame_index`` followed by 20 Kinect v1 joints (metres). The index counts 30 fps video
 frames but skeletons arrive at irregular steps (sometimes twice for one index), so each segment
@@ -74,10 +74,14 @@ def cut_segment(indices: np.ndarray, frames: np.ndarray, first: float, last: flo
 
 def read_source(root: Path) -> SourceRead:
     result = SourceRead(SOURCE, "segments", EXPECTED)
-    label_files = sorted(Path(root).glob("**/joints/actionLabel.txt"))
+    # The archive's corrected annotation fixes mistyped bounds of actionLabel.txt (two push
+    # segments that swallow a neighbour, seven bounds in all); prefer it when present.
+    label_files = sorted(Path(root).glob("**/joints/actionLabel_modified.txt")) or sorted(
+        Path(root).glob("**/joints/actionLabel.txt"))
     if not label_files:
         result.problems.append("actionLabel.txt not found: no segment can be cut")
         return result
+    label_name = label_files[0].name
     try:
         takes = parse_action_labels(label_files[0])
     except MalformedFileError as error:
@@ -103,7 +107,7 @@ def read_source(root: Path) -> SourceRead:
                                      "a bound is probably mistyped")
                 joints = from_kinect_v1(cut_segment(indices, frames, *bounds))
             except ValueError as error:
-                result.problems.append(f"actionLabel.txt segment {name}: {error}")
+                result.problems.append(f"{label_name} segment {name}: {error}")
                 continue
             subject = _TAKE.match(take).group(1)
             result.samples.append(Sample(SOURCE, subject, label, name, FPS, joints))
