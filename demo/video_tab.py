@@ -6,7 +6,9 @@ outputs, so the page stays usable for the next try.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,17 @@ TOP_K = 5
 _EXTRACT, _SCORE = 0.7, 0.1
 
 Progress = Callable[[float, str], None]
+SCRATCH = Path(tempfile.gettempdir()) / "skeletoncontext-video"
+KEEP_S = 3600  # Gradio copies results into its own cache at once; older scratch is garbage
+
+
+def _scratch_dir() -> Path:
+    """A fresh folder for one request's files, after removing those of requests long past."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    for old in SCRATCH.iterdir():
+        if time.time() - old.stat().st_mtime > KEEP_S:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=SCRATCH))
 
 
 @dataclass
@@ -64,7 +77,7 @@ def analyse_video(
     except ValueError as error:  # PoseInputError: unreadable, empty or not a video
         return VideoResult(f"⚠️ Could not read this video: {error}")
 
-    out = Path(workdir or tempfile.mkdtemp(prefix="skeletoncontext-"))
+    out = Path(workdir) if workdir else _scratch_dir()
     skeleton_file = out / f"{Path(path).stem}_skeleton.npz"
     pose.save_npz(skeleton_file)
     skeleton_file = str(skeleton_file)

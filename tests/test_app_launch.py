@@ -1,0 +1,36 @@
+"""Starting the app as a Space does: where it listens, and how it refuses to start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gradio as gr
+
+from demo import app as demo_app
+from tests.conftest import REPO_ROOT
+from tests.e2e.support import save_small_weights
+
+
+def test_main_listens_on_all_interfaces_port_7860_unless_told_otherwise(monkeypatch, tmp_path):
+    weights = save_small_weights(tmp_path / "small.safetensors")
+    calls = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: calls.append(kwargs))
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    assert demo_app.main(["--weights", str(weights)]) == 0
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "127.0.0.1")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7999")
+    assert demo_app.main(["--weights", str(weights)]) == 0
+    assert [(c["server_name"], c["server_port"]) for c in calls] == [("0.0.0.0", 7860), ("127.0.0.1", 7999)]
+
+
+def test_app_py_refuses_missing_or_damaged_weights_without_a_traceback(tmp_path):
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    for weights, reason in ((tmp_path / "absent.safetensors", "not found"), (damaged, "")):
+        run = subprocess.run([sys.executable, "app.py", "--weights", str(weights)], cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1
+        assert run.stderr.startswith("error: the demo cannot start:") and reason in run.stderr
+        assert "Traceback" not in run.stderr
