@@ -146,3 +146,14 @@ def test_missing_and_damaged_weights_are_reported(tmp_path, weights):
     damaged.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(CheckpointError):
         Recognizer.load(damaged, device="cpu")
+
+
+def test_benchmark_runs_and_prints_every_figure(capsys, weights):
+    from core.recognition.bench import main as bench
+
+    assert bench(["--weights", str(weights), "--no-text", "--repeats", "3"]) == 0
+    out = capsys.readouterr().out
+    for expected in ("CPU latency, one 64-frame clip", "rank() end to end,  10 labels", "120 labels",
+                     "network forward", "backbone block 10", "peak memory (RSS)"):
+        assert expected in out
+    assert "GPU" in out

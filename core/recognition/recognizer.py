@@ -116,7 +116,9 @@ class Recognizer:
         if missing:
             kind = self.model.config.prototypes
             per_label = [label_sentences(label, self.vocabulary.get(label), kind) for label in missing]
-            sentences = sorted({s for branches in per_label for texts in branches.values() for s in texts})
+            # Length order puts similar sentences in one encoder batch: less padding to compute.
+            unique = {s for branches in per_label for texts in branches.values() for s in texts}
+            sentences = sorted(unique, key=lambda s: (len(s), s))
             row = {sentence: i for i, sentence in enumerate(sentences)}
             vectors = self.text_encoder.encode(sentences)
             for label, branches in zip(missing, per_label):
@@ -140,7 +142,7 @@ class Recognizer:
         entries = [(label_set.labels[i], float(probabilities[0, i])) for i in order]
         return Ranking(entries, importance[0])
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, L)`` and joint importance ``(N, 25)`` for prepared ``(N, 2, T, 25, 3)`` windows."""
         with autocast(self.device):
