@@ -8,35 +8,17 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 from core.__main__ import main
-from core.model.checkpoint import save_checkpoint
-from core.model.network import ModelConfig, SkeletonContext
-from core.model.shiftgcn import BackboneConfig
 from tests.conftest import REPO_ROOT, require_data
+from tests.test_recognition import moving_clip, weights  # noqa: F401  (weights is a fixture)
 
-TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
 TEN_LABELS = "drink water; clapping; hand waving; sit down; stand up; jump up; kicking something; phone call; nod head/bow; walking"
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
-    save_checkpoint(path, SkeletonContext(TINY), {"note": "random tiny test model"})
-    return path
 
 
 @pytest.fixture(autouse=True)
 def text_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SKELETONCONTEXT_CACHE", str(tmp_path_factory.getbasetemp() / "text-cache"))
-
-
-def _clip(frames: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    base = rng.normal(0.0, 0.3, size=(25, 3)) + np.array([0.0, 0.0, 3.0])
-    return (base[None] + 0.05 * rng.normal(size=(frames, 25, 3))).astype(np.float32)
 
 
 def _classify(capsys, *args: str) -> tuple[int, str, str]:
@@ -47,7 +29,7 @@ def _classify(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_npy_prints_a_readable_ranking(capsys, tmp_path, weights):
     path = tmp_path / "clip.npy"
-    np.save(path, _clip(40))
+    np.save(path, moving_clip(40))
     code, out, err = _classify(capsys, str(path), "--labels", "drink water; clapping; sit down", "--weights", str(weights))
     assert code == 0, err
     lines = out.splitlines()
@@ -60,7 +42,7 @@ def test_npy_prints_a_readable_ranking(capsys, tmp_path, weights):
 
 def test_npz_json_gives_one_line_per_sequence(capsys, tmp_path, weights):
     path = tmp_path / "clips.npz"
-    np.savez(path, first=_clip(12), second=np.stack([_clip(30, 1), _clip(30, 2)]), fps=np.array(15.0))
+    np.savez(path, first=moving_clip(12), second=np.stack([moving_clip(30, seed=1), moving_clip(30, seed=2)]), fps=np.array(15.0))
     code, out, err = _classify(
         capsys, str(path), "--labels", TEN_LABELS, "--weights", str(weights), "--json", "--top-k", "4"
     )
@@ -76,7 +58,7 @@ def test_npz_json_gives_one_line_per_sequence(capsys, tmp_path, weights):
 
 def test_top_k_zero_shows_every_label_and_rank_of_reports_a_rank(capsys, tmp_path, weights):
     path = tmp_path / "clip.npy"
-    np.save(path, _clip(20))
+    np.save(path, moving_clip(20))
     labels_file = tmp_path / "labels.txt"
     labels_file.write_text("drink water\nclapping\n\nsit down\n")
     code, out, err = _classify(
@@ -122,7 +104,7 @@ def test_damaged_video_is_refused(capsys, tmp_path, weights):
 )
 def test_bad_labels_are_refused(capsys, tmp_path, weights, labels, message):
     path = tmp_path / "clip.npy"
-    np.save(path, _clip(5))
+    np.save(path, moving_clip(5))
     code, out, err = _classify(capsys, str(path), "--labels", labels, "--weights", str(weights))
     assert code == 2 and out == ""
     assert err.startswith("classify: error: ") and message in err
@@ -130,7 +112,7 @@ def test_bad_labels_are_refused(capsys, tmp_path, weights, labels, message):
 
 def test_usage_problems_are_refused(capsys, tmp_path, weights):
     path = tmp_path / "clip.npy"
-    np.save(path, _clip(5))
+    np.save(path, moving_clip(5))
     cases = [
         ((str(path), "--weights", str(weights)), "no labels given"),
         ((str(path), "--labels", "a; b", "--rank-of", "c", "--weights", str(weights)), "--rank-of 'c' is not one of the 2"),
@@ -147,7 +129,7 @@ def test_bad_inputs_are_reported_and_the_good_ones_still_classified(capsys, tmp_
     inputs = {
         "empty.npy": (np.zeros((0, 25, 3), np.float32), "0 frames"),
         "shape.npy": (np.zeros((10, 17, 3), np.float32), "expected shape (T, 25, 3)"),
-        "nan.npy": (np.where(np.arange(25)[None, :, None] == 3, np.nan, _clip(6)), "NaN"),
+        "nan.npy": (np.where(np.arange(25)[None, :, None] == 3, np.nan, moving_clip(6)), "NaN"),
     }
     paths = []
     for name, (array, _) in inputs.items():
@@ -155,7 +137,7 @@ def test_bad_inputs_are_reported_and_the_good_ones_still_classified(capsys, tmp_
         paths.append(str(tmp_path / name))
     (tmp_path / "broken.skeleton").write_text("12\nnot a skeleton\n")
     good = tmp_path / "good.npy"
-    np.save(good, _clip(9))
+    np.save(good, moving_clip(9))
     args = [*paths, str(tmp_path / "broken.skeleton"), str(tmp_path / "missing.npz"), str(good)]
     code, out, err = _classify(capsys, *args, "--labels", "a; b", "--weights", str(weights), "--json")
     assert code == 1

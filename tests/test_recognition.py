@@ -50,7 +50,8 @@ def recognizer(weights, encoder):
     return loaded
 
 
-def _clip(frames: int, bodies: int | None = None, seed: int = 0) -> np.ndarray:
+def moving_clip(frames: int, bodies: int | None = None, seed: int = 0) -> np.ndarray:
+    """A rough body a few metres from the camera, swaying smoothly."""
     rng = np.random.default_rng(seed)
     base = rng.normal(0.0, 0.3, size=(25, 3)) + np.array([0.0, 0.0, 3.0])
     wave = 0.1 * np.sin(np.linspace(0, 6, frames))[:, None, None] * rng.normal(size=(1, 25, 3))
@@ -69,21 +70,21 @@ def _check_ranking(ranking: Ranking, labels: list[str]) -> None:
 
 @pytest.mark.parametrize("frames", [1, 2, 16, 301])
 def test_rank_accepts_any_length(recognizer, frames):
-    _check_ranking(recognizer.rank(_clip(frames), LABELS), LABELS)
+    _check_ranking(recognizer.rank(moving_clip(frames), LABELS), LABELS)
 
 
 def test_rank_accepts_several_bodies(recognizer):
-    two = _clip(20, bodies=2)
+    two = moving_clip(20, bodies=2)
     two[1, 10:] = 0.0  # the second person leaves half-way
     _check_ranking(recognizer.rank(two, LABELS), LABELS)
-    _check_ranking(recognizer.rank(_clip(20, bodies=3), LABELS), LABELS)
+    _check_ranking(recognizer.rank(moving_clip(20, bodies=3), LABELS), LABELS)
 
 
 def test_rank_is_deterministic_and_label_sets_match_label_lists(recognizer):
     label_set = recognizer.encode_labels(LABELS)
     assert isinstance(label_set, LabelSet) and label_set.labels == tuple(LABELS)
-    first = recognizer.rank(_clip(30), label_set)
-    second = recognizer.rank(_clip(30), LABELS)
+    first = recognizer.rank(moving_clip(30), label_set)
+    second = recognizer.rank(moving_clip(30), LABELS)
     assert [label for label, _ in first.entries] == [label for label, _ in second.entries]
     np.testing.assert_allclose([s for _, s in first.entries], [s for _, s in second.entries], rtol=1e-5)
 
@@ -104,7 +105,7 @@ def test_labels_are_encoded_once_and_known_actions_bring_their_descriptions(reco
 
 
 def test_ranking_top_and_rank_of(recognizer):
-    ranking = recognizer.rank(_clip(10), LABELS)
+    ranking = recognizer.rank(moving_clip(10), LABELS)
     assert ranking.top(2) == ranking.entries[:2]
     assert ranking.rank_of(ranking.entries[2][0].upper()) == 3
     with pytest.raises(KeyError, match="not among"):
@@ -112,7 +113,7 @@ def test_ranking_top_and_rank_of(recognizer):
 
 
 def test_single_label_gets_all_the_probability(recognizer):
-    (entry,) = recognizer.rank(_clip(8), ["clapping"]).entries
+    (entry,) = recognizer.rank(moving_clip(8), ["clapping"]).entries
     assert entry == ("clapping", pytest.approx(1.0))
 
 
