@@ -29,7 +29,7 @@ INTRO = (
     "reduced to a 25-joint skeleton and scored against your labels; joints turn red where the "
     "model looks."
 )
-PLOT_KWARGS = dict(x="time_s", y="probability", color="label", x_title="time (s)", y_lim=[0, 1], height=260)
+PLOT_KWARGS = dict(x="time_s", y="probability", color="label", x_title="time (s)", y_lim=[0, 1])
 
 
 def check_labels(text: str) -> str:
@@ -88,12 +88,15 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_status, session],
                           stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S, concurrency_limit=None,
                           show_progress="hidden", api_visibility="private")
-            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden", api_visibility="private")
+            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden", concurrency_limit=None,
+                               api_visibility="private")
 
         with gr.Tab("Video"):
             with gr.Row():
                 with gr.Column():
-                    video_in = gr.Video(label="Video", sources=["upload"], elem_id="video-in")
+                    # A file box, not gr.Video: browsers cannot preview many camera formats (AVI,
+                    # MJPEG) and Gradio would greet every such upload with "Video not playable".
+                    video_in = gr.File(label="Video file", file_types=["video"], elem_id="video-in")
                     video_mirrored = gr.Checkbox(False, label="The video is a mirror view (selfie camera, NTU RGB)")
                     video_go = gr.Button("Recognise", variant="primary", elem_id="video-go")
                 video_out = gr.Video(label="Skeleton and top action", interactive=False, elem_id="video-out")
@@ -112,8 +115,8 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             with gr.Row():
                 with gr.Column():
                     skeleton_in = gr.File(label=".npy / .npz (T,25,3 or M,T,25,3, metres) or NTU .skeleton",
-                                          file_types=[".npy", ".npz", ".skeleton"])
-                    skeleton_go = gr.Button("Recognise", variant="primary")
+                                          file_types=[".npy", ".npz", ".skeleton"], elem_id="skeleton-in")
+                    skeleton_go = gr.Button("Recognise", variant="primary", elem_id="skeleton-go")
                 skeleton_scores = gr.Label(num_top_classes=5, label="Top actions")
             skeleton_message = gr.Markdown()
             skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence)", **PLOT_KWARGS)
