@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 
 import gradio as gr
@@ -13,7 +14,7 @@ from core.recognition.labels import LabelError, parse_labels
 from core.pose.asset import ensure_pose_model
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, stream_frame
-from demo.presets import PRESET_NAMES, preset_text
+from demo.presets import PRESET_NAMES, preset_labels, preset_text
 from demo.skeleton_tab import analyse_skeleton_file
 from demo.video_tab import analyse_video
 
@@ -108,7 +109,8 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
                 skeleton_download = gr.File(label="Skeleton (.npz)")
                 predictions_download = gr.File(label="Per-window predictions (.csv)")
             video_go.click(on_video, [video_in, labels, video_mirrored],
-                           [video_out, video_plot, video_scores, skeleton_download, predictions_download, video_message],
+                           [video_out, video_plot, video_scores, skeleton_download, predictions_download,
+                            video_message],
                            api_name="video")
 
         with gr.Tab("Skeleton file"):
@@ -126,20 +128,32 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
     return app
 
 
+def warm_presets(recognizer: SharedRecognizer) -> None:
+    """Encode every preset once in the background: on a fresh machine NTU-120's sentences take
+    tens of seconds to encode, which would otherwise freeze the stream of whoever picks it."""
+    for name in PRESET_NAMES:
+        recognizer.encode_labels(preset_labels(name))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the recogniser, then serve on 0.0.0.0:7860 unless GRADIO_SERVER_NAME/PORT say otherwise."""
     parser = argparse.ArgumentParser(description="SkeletonContext live demo")
     parser.add_argument("--weights", help=f"checkpoint to load (default: ${WEIGHTS_ENV} or the shipped weights)")
     parser.add_argument("--device", help="torch device (default: GPU when present)")
+    parser.add_argument("--no-warm-presets", action="store_true",
+                        help="do not encode the preset labels in the background at start-up (tests)")
     args = parser.parse_args(argv)
     share_cpu_with_pose()
     recognizer = SharedRecognizer(args.weights, args.device)
     try:
         recognizer.load()
+        recognizer.encode_labels(parse_labels(DEFAULT_LABELS))
         ensure_pose_model()  # fetched or built once per machine; better now than on the first frame
     except (OSError, ValueError, RuntimeError) as error:
         print(f"error: the demo cannot start: {error}", file=sys.stderr)
         return 1
+    if not args.no_warm_presets:
+        threading.Thread(target=warm_presets, args=(recognizer,), daemon=True, name="warm-presets").start()
     app = build_app(recognizer)
     app.queue().launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),

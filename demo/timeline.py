@@ -32,7 +32,9 @@ class WindowPrediction:
         return (self.start_s + self.end_s) / 2
 
 
-def window_bounds(frames: int, fps: float, window_s: float = WINDOW_S, stride_s: float = STRIDE_S) -> list[tuple[int, int]]:
+def window_bounds(
+    frames: int, fps: float, window_s: float = WINDOW_S, stride_s: float = STRIDE_S
+) -> list[tuple[int, int]]:
     """Frame ranges [start, end) of the sliding windows; a short clip is one window."""
     length = max(1, round(window_s * fps))
     stride = max(1, round(stride_s * fps))

@@ -104,6 +104,5 @@ def analyse_video(
         f"{'person' if pose.people_found == 1 else 'people'} found; {len(predictions)} windows scored. "
         f"Whole clip: **{top_label}** ({top_probability:.0%})."
     )
-    return VideoResult(
-        message, str(video), timeline_frame(predictions, labels), dict(clip.top(TOP_K)), skeleton_file, str(predictions_file)
-    )
+    return VideoResult(message, str(video), timeline_frame(predictions, labels), dict(clip.top(TOP_K)),
+                       skeleton_file, str(predictions_file))

@@ -8,6 +8,7 @@ import sys
 import gradio as gr
 
 from demo import app as demo_app
+from demo.presets import PRESET_NAMES, preset_labels
 from tests.conftest import REPO_ROOT
 from tests.e2e.support import save_small_weights
 
@@ -18,10 +19,10 @@ def test_main_listens_on_all_interfaces_port_7860_unless_told_otherwise(monkeypa
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: calls.append(kwargs))
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
-    assert demo_app.main(["--weights", str(weights)]) == 0
+    assert demo_app.main(["--weights", str(weights), "--no-warm-presets"]) == 0
     monkeypatch.setenv("GRADIO_SERVER_NAME", "127.0.0.1")
     monkeypatch.setenv("GRADIO_SERVER_PORT", "7999")
-    assert demo_app.main(["--weights", str(weights)]) == 0
+    assert demo_app.main(["--weights", str(weights), "--no-warm-presets"]) == 0
     assert [(c["server_name"], c["server_port"]) for c in calls] == [("0.0.0.0", 7860), ("127.0.0.1", 7999)]
 
 
@@ -34,3 +35,14 @@ def test_app_py_refuses_missing_or_damaged_weights_without_a_traceback(tmp_path)
         assert run.returncode == 1
         assert run.stderr.startswith("error: the demo cannot start:") and reason in run.stderr
         assert "Traceback" not in run.stderr
+
+
+def test_warm_presets_encodes_every_preset(monkeypatch):
+    encoded = []
+
+    class Recorder:
+        def encode_labels(self, labels):
+            encoded.append(list(labels))
+
+    demo_app.warm_presets(Recorder())
+    assert encoded == [preset_labels(name) for name in PRESET_NAMES]

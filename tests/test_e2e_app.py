@@ -4,7 +4,6 @@ gradio_client, and the live webcam tab in a real Chromium fed the NTU clip as it
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import urllib.request
 from pathlib import Path
@@ -116,7 +115,8 @@ def _browser(playwright, camera: Path):
 
     try:
         return playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={camera}"]
+            executable_path=CHROMIUM, headless=True,
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={camera}"],
         )
     except Error as error:
         pytest.skip(f"chromium could not be launched: {error}")

@@ -17,7 +17,9 @@ import numpy as np
 WEBCAM_SIZE = (640, 480)
 
 
-def person_box(color_points: np.ndarray, frame_size: tuple[int, int], margin: float = 0.15) -> tuple[int, int, int, int]:
+def person_box(
+    color_points: np.ndarray, frame_size: tuple[int, int], margin: float = 0.15
+) -> tuple[int, int, int, int]:
     """A 4:3 box (x0, y0, x1, y1) around every tracked colour pixel of a clip, inside the frame."""
     points = color_points.reshape(-1, 2)
     points = points[(points > 0).all(axis=1)]
