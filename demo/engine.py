@@ -37,8 +37,8 @@ def share_cpu_with_pose() -> None:
 class SharedRecognizer:
     """A lazily loaded Recognizer whose label encoding and ranking are thread-safe.
 
-    ``submit_rank`` scores on one background worker so the live frames never wait for the
-    network; a session simply shows the newest finished ranking.
+    ``submit_encode`` and ``submit_rank`` work on one background worker so the live frames never
+    wait for the text encoder or the network; a session shows the newest finished ranking.
     """
 
     def __init__(self, weights: str | Path | None = None, device: str | None = None) -> None:
@@ -67,6 +67,10 @@ class SharedRecognizer:
     def rank(self, skeleton: np.ndarray, labels):
         with self._lock:
             return self._loaded().rank(skeleton, labels)
+
+    def submit_encode(self, labels: Sequence[str]) -> Future:
+        """Encode labels in the background; the future gives the LabelSet."""
+        return self._worker.submit(self.encode_labels, labels)
 
     def submit_rank(self, skeleton: np.ndarray, labels) -> Future:
         """Rank in the background; the future gives ``(ranking, milliseconds spent)``."""

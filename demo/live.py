@@ -2,8 +2,8 @@
 
 Each session owns its MediaPipe landmarker (VIDEO mode needs increasing timestamps from one
 source, so two tabs can never share one), its sliding window and its labels. Pose runs on every
-frame; the recogniser runs on the window every ``score_every_s`` seconds, or at once when the
-labels change, so typing new labels shows on the next scored window without restarting.
+frame; the recogniser runs in the background on the window every ``score_every_s`` seconds, and
+at once when new labels come into use, so typed labels show without restarting the stream.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.recognition.labels import LabelError, parse_labels
 from demo.drawing import draw_caption, draw_skeletons
-from demo.engine import MAX_LABELS
+from demo.live_labels import LiveLabels
 from demo.pose_window import PoseWindow
 
 NOBODY = "Nobody in view: step in front of the camera"
@@ -65,10 +64,7 @@ class LiveSession:
         self._clock = clock  # stream time (tests and the benchmark replay a fixed frame rate)
         self.tracker = None
         self.window = PoseWindow(config.window_s)
-        self.labels: list[str] = []
-        self._label_set = None
-        self._labels_text: str | None = None
-        self.label_error: str | None = None
+        self.label_state = LiveLabels(recognizer)
         self.ranking = None
         self._last_score_s = -np.inf
         self._last_timestamp_ms = -1
@@ -85,22 +81,17 @@ class LiveSession:
         self._busy = threading.Lock()  # one frame at a time: the landmarker needs ordered timestamps
         self._pending_labels = None
 
-    # -- labels -------------------------------------------------------------------------------
-    def set_labels(self, text: str) -> None:
-        """Parse the label box; a bad list keeps the stream running and says what is wrong."""
-        if text == self._labels_text:
-            return
-        self._labels_text = text
-        try:
-            labels = parse_labels(text, max_labels=MAX_LABELS)
-        except LabelError as error:
-            self.labels, self._label_set, self.label_error = [], None, str(error)
+    @property
+    def labels(self) -> list[str]:
+        """The labels in use: the last valid list typed, once encoded."""
+        return self.label_state.applied
+
+    def _update_labels(self, text: str, now_s: float) -> None:
+        if self.label_state.update(text, now_s):
             self.ranking = None
-            return
-        self.labels, self.label_error = labels, None
-        self._label_set = self.recognizer.encode_labels(labels)
-        self.ranking = None
-        self._last_score_s = -np.inf  # score the new labels on the very next frame
+            self._last_score_s = -np.inf  # score the new labels on the very next frame
+        elif self.label_state.label_set is None:
+            self.ranking = None  # a bad list: say so rather than keep old scores on screen
 
     # -- frames -------------------------------------------------------------------------------
     def process(self, frame: np.ndarray | None, labels_text: str) -> LiveOutput:
@@ -118,14 +109,14 @@ class LiveSession:
             self._arrivals.clear()
         self.last_frame_s = started
         self._arrivals.append(started)
-        self.set_labels(labels_text)
+        self._update_labels(labels_text, started)
 
         pose = self.last_pose = self._track(np.ascontiguousarray(frame[..., :3], dtype=np.uint8), started)
         self.window.add(started, pose.world, list(pose.track_ids))
         self._pose_ms.append((time.perf_counter() - tic) * 1000)
 
         self._collect()
-        if self._label_set is not None and started - self._last_score_s >= self.config.score_every_s:
+        if self.label_state.label_set is not None and started - self._last_score_s >= self.config.score_every_s:
             self._score(started)
 
         importance = None if self.ranking is None else self.ranking.joint_importance
@@ -153,8 +144,8 @@ class LiveSession:
         if self.window.frames_with_people < self.config.min_frames:
             self.ranking = None
             return
-        self._pending = self.recognizer.submit_rank(self.window.skeleton(), self._label_set)
-        self._pending_labels = self._label_set
+        self._pending = self.recognizer.submit_rank(self.window.skeleton(), self.label_state.label_set)
+        self._pending_labels = self.label_state.label_set
         self._last_score_s = now_s
 
     def _collect(self) -> None:
@@ -169,12 +160,13 @@ class LiveSession:
             self.score_error = str(error)
             return
         self.score_error = None
-        if labels is self._label_set:
+        if labels is self.label_state.label_set:
             self.ranking = ranking
             self.windows_scored += 1
 
     def settle(self, timeout_s: float = 60.0) -> None:
-        """Wait for the ranking in flight and take it (tests and the benchmark need determinism)."""
+        """Wait for the work in flight and take the ranking (tests and the benchmark need determinism)."""
+        self.label_state.settle(timeout_s)
         if self._pending is not None:
             self._pending.exception(timeout=timeout_s)
             self._collect()
@@ -198,12 +190,15 @@ class LiveSession:
         parts.append(f"window {self.window.span_s:.1f} s, {self.window.frames_with_people} poses")
         parts.append(f"{self.windows_scored} rankings")
         lines = [" · ".join(parts)]
-        if self.label_error:
-            lines.append(f"⚠️ Labels: {self.label_error}")
+        preparing = self.label_state.preparing
+        if self.label_state.error:
+            lines.append(f"⚠️ Labels: {self.label_state.error}")
         elif self.score_error:
             lines.append(f"⚠️ Could not score this window: {self.score_error}")
         elif nobody:
             lines.append(f"⚠️ {NOBODY}")
+        elif preparing:
+            lines.append(f"Preparing {len(preparing)} label(s) for scoring…")
         elif self.ranking is None:
             lines.append(f"Collecting motion ({self.window.frames_with_people}/{self.config.min_frames} poses)…")
         return "\n\n".join(lines)

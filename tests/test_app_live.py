@@ -109,8 +109,26 @@ def test_changing_the_labels_takes_effect_on_the_next_window(recognizer, camera_
     assert set(session.process(frames[20], LABELS).scores) == {"drink water", "clapping", "sit down"}
     session.settle()
     clock.tick()
-    after = _run(session, clock, frames[21:23], labels="hand waving\nkicking")
+    after = _run(session, clock, frames[21:36], labels="hand waving\nkicking")
+    assert set(after[0].scores) == {"drink water", "clapping", "sit down"}  # in use until the new ones are ready
     assert set(after[-1].scores) == {"hand waving", "kicking"}
+    session.close()
+
+
+def test_typing_is_encoded_once_it_pauses_not_on_every_keystroke(recognizer, camera_frames, monkeypatch):
+    session, clock = _session(recognizer)
+    frames = [np.ascontiguousarray(f[:, ::-1]) for f in camera_frames]
+    _run(session, clock, frames[:12])
+    submitted = []
+    encode = recognizer.submit_encode
+    monkeypatch.setattr(recognizer, "submit_encode", lambda labels: submitted.append(list(labels)) or encode(labels))
+    typed = "hand waving"
+    for count, frame in enumerate(frames[12 : 12 + len(typed)], start=1):  # one keystroke per frame
+        output = session.process(frame, typed[:count])
+        clock.tick()
+        assert set(output.scores) == {"drink water", "clapping", "sit down"}
+    _run(session, clock, frames[25:40], labels=typed)
+    assert submitted == [["hand waving"]] and session.labels == ["hand waving"]
     session.close()
 
 
