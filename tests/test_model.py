@@ -193,3 +193,12 @@ def test_checkpoint_errors_are_clear(tmp_path) -> None:
     save_file(state, str(mismatched), metadata={"skeletoncontext_config": json.dumps(TINY.to_dict())})
     with pytest.raises(CheckpointError, match="does not match"):
         load_checkpoint(mismatched)
+
+
+def test_spatial_shift_gradient_is_exact() -> None:
+    from core.model.shiftgcn import SpatialShiftConv
+
+    torch.manual_seed(0)
+    layer = SpatialShiftConv(6, 10).double()
+    x = torch.randn(2, 6, 4, 25, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(layer, (x,))

@@ -45,13 +45,30 @@ def temporal_offsets(channels: int, span: int = TEMPORAL_SPAN) -> torch.Tensor:
     return torch.arange(channels) % span - span // 2
 
 
+class _Permute(torch.autograd.Function):
+    """Gather along the last axis whose gradient is the inverse gather, not a slow scatter-add."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, index: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(inverse)
+        return x[..., index]
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        (inverse,) = ctx.saved_tensors
+        return grad[..., inverse], None, None
+
+
 class SpatialShiftConv(nn.Module):
     """Shift in, gated point-wise linear layer, shift out: one Shift-GCN graph convolution."""
 
     def __init__(self, in_channels: int, out_channels: int, joints: int = NUM_JOINTS) -> None:
         super().__init__()
+        # The out-shift of a width is the inverse permutation of the in-shift of that width.
         self.register_buffer("shift_in", spatial_shift_index(in_channels, joints, 1), persistent=False)
+        self.register_buffer("unshift_in", spatial_shift_index(in_channels, joints, -1), persistent=False)
         self.register_buffer("shift_out", spatial_shift_index(out_channels, joints, -1), persistent=False)
+        self.register_buffer("unshift_out", spatial_shift_index(out_channels, joints, 1), persistent=False)
         self.joint_gate = nn.Parameter(torch.zeros(joints, in_channels))
         self.linear = nn.Linear(in_channels, out_channels)
         self.norm = nn.BatchNorm2d(out_channels)
@@ -63,10 +80,10 @@ class SpatialShiftConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, channels, frames, joints = x.shape
         y = x.permute(0, 2, 3, 1).reshape(batch, frames, joints * channels)
-        y = y[..., self.shift_in].reshape(batch, frames, joints, channels)
+        y = _Permute.apply(y, self.shift_in, self.unshift_in).reshape(batch, frames, joints, channels)
         y = self.linear(y * (torch.tanh(self.joint_gate) + 1.0))
         out_channels = y.shape[-1]
-        y = y.reshape(batch, frames, joints * out_channels)[..., self.shift_out]
+        y = _Permute.apply(y.reshape(batch, frames, joints * out_channels), self.shift_out, self.unshift_out)
         y = y.reshape(batch, frames, joints, out_channels).permute(0, 3, 1, 2)
         return torch.relu(self.norm(y) + self.residual(x))
 

@@ -1,0 +1,67 @@
+"""Zero-shot (ZSL) and generalized zero-shot (GZSL) evaluation of one model on one task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.evaluation.inference import class_probabilities, embed_windows
+from core.evaluation.metrics import choose_calibration, gzsl_accuracy, topk_accuracy
+from core.model.network import SkeletonContext
+from core.training.data import LabelledClips, ZeroShotTask, whole_clip_windows
+from core.training.text_bank import TextBank
+
+
+def _log_scores(model: SkeletonContext, clips: LabelledClips, bank: TextBank, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Log of the single combined prediction over ``classes``, and each clip's class index."""
+    embeddings = embed_windows(model, whole_clip_windows(clips, model.config.window))
+    probabilities = class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes))
+    position = {name: i for i, name in enumerate(classes)}
+    labels = np.asarray([position[action] for action in clips.actions], dtype=np.int64)
+    return torch.log(probabilities.clamp(min=1e-12)).cpu().numpy(), labels
+
+
+def _concat(*clips: LabelledClips) -> LabelledClips:
+    merged = LabelledClips()
+    for part in clips:
+        for sequence, action in zip(part.sequences, part.actions):
+            merged.add(sequence, action)
+    return merged
+
+
+def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
+    """ZSL top-1/top-5 on unseen actions; GZSL S/U/H with the offset chosen on calibration data only."""
+    trained = metadata.get("train_actions")
+    if trained is not None and sorted(trained) != sorted(task.train_actions):
+        raise ValueError(f"the model was trained on another split ({metadata.get('split')!r}) than {task.name!r}")
+    unseen_clips = task.subset("test_unseen")
+    if len(unseen_clips) == 0 or not task.unseen_actions:
+        raise ValueError(f"split {task.name!r} has no unseen test samples to evaluate on")
+    results: dict[str, Any] = {
+        "split": task.name, "variant": metadata.get("variant"), "config": metadata.get("config"),
+        "counts": {name: len(clips) for name, clips in task.subsets.items()},
+        "unseen_actions": task.unseen_actions,
+    }
+    scores, labels = _log_scores(model, unseen_clips, bank, task.unseen_actions)
+    results["zsl"] = {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5)}
+
+    gzsl_classes = task.train_actions + task.unseen_actions
+    test = _concat(task.subset("test_seen"), unseen_clips)
+    scores, labels = _log_scores(model, test, bank, gzsl_classes)
+    seen_mask = np.arange(len(gzsl_classes)) < len(task.train_actions)
+    calibration_clips = _concat(task.subset("calibration_seen"), task.subset("calibration_unseen"))
+    if task.validation_actions and len(task.subset("calibration_seen")) and len(task.subset("calibration_unseen")):
+        calibration_classes = task.train_actions + task.validation_actions
+        cal_scores, cal_labels = _log_scores(model, calibration_clips, bank, calibration_classes)
+        offset = choose_calibration(cal_scores, cal_labels, np.arange(len(calibration_classes)) < len(task.train_actions))
+        source = "calibration_seen + calibration_unseen"
+    else:
+        offset, source = 0.0, "none (the task has no calibration sets)"
+    results["gzsl"] = {
+        "calibrated": gzsl_accuracy(scores, labels, seen_mask, offset).__dict__,
+        "uncalibrated": gzsl_accuracy(scores, labels, seen_mask, 0.0).__dict__,
+        "calibration_source": source,
+    }
+    return results

@@ -1,0 +1,42 @@
+"""Embedding prepared windows in batches and turning embeddings into class probabilities."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from core.model.network import SkeletonContext
+from core.model.scoring import ClassPrototypes
+
+_BRANCHES = ("spatial", "temporal")
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on CUDA, nothing elsewhere (CPU bf16 is slower than fp32 on most machines)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@torch.no_grad()
+def embed_windows(model: SkeletonContext, windows: torch.Tensor, batch_size: int = 128) -> dict[str, torch.Tensor]:
+    """Branch embeddings of ``(N, 2, T, 25, 3)`` windows, on the model's device."""
+    device = next(model.parameters()).device
+    model.eval()
+    parts: dict[str, list[torch.Tensor]] = {}
+    for start in range(0, len(windows), batch_size):
+        with autocast(device):
+            out = model(windows[start : start + batch_size].to(device, non_blocking=True))
+        for key in _BRANCHES:
+            if key in out:
+                parts.setdefault(key, []).append(out[key].float())
+    if not parts:
+        return {"spatial": torch.zeros((0, model.config.embed_dim), device=device)}
+    return {key: torch.cat(values) for key, values in parts.items()}
+
+
+@torch.no_grad()
+def class_probabilities(model: SkeletonContext, embeddings: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
+    """The model's single combined prediction over ``classes`` for embedded windows."""
+    return model.probabilities(embeddings, classes.to(embeddings["spatial"].device))

@@ -1,0 +1,38 @@
+"""Evaluation results as JSON plus a Markdown table a person can read."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+
+def percent(value: float) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    zsl, gzsl = results["zsl"], results["gzsl"]
+    cal, raw = gzsl["calibrated"], gzsl["uncalibrated"]
+    lines = [
+        f"# Zero-shot evaluation: {results['split']} ({results.get('variant')}, config {results.get('config')})",
+        "",
+        "| ZSL top-1 | ZSL top-5 | GZSL S | GZSL U | GZSL H | offset | H uncalibrated |",
+        "|---|---|---|---|---|---|---|",
+        f"| {percent(zsl['top1'])} | {percent(zsl['top5'])} | {percent(cal['seen'])} | {percent(cal['unseen'])} "
+        f"| {percent(cal['harmonic'])} | {cal['calibration']:.3f} | {percent(raw['harmonic'])} |",
+        "",
+        f"Unseen actions: {', '.join(results['unseen_actions'])}.",
+        f"GZSL offset chosen on: {gzsl['calibration_source']}. Accuracies in %, one prediction per sample.",
+        "Samples: " + ", ".join(f"{name} {count}" for name, count in results["counts"].items()) + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / "evaluation.json", out_dir / "evaluation.md"
+    json_path.write_text(json.dumps(results, indent=2))
+    md_path.write_text(markdown(results))
+    return json_path, md_path

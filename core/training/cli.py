@@ -1,0 +1,107 @@
+"""``python -m core train``: train a model, or build the text bank it needs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from core.training.configs import CONFIGS, VARIANTS
+
+DEFAULT_TEXT_BANK = Path("runs/text_bank.safetensors")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default="cpu", choices=sorted(CONFIGS), help="training configuration")
+    parser.add_argument("--split", default="split1",
+                        help="split1..3, 'all' (every action: the shipped model) or an NTU split (ntu55-5, ntu48-12, ntu110-10, ntu96-24)")
+    parser.add_argument("--variant", default="full", choices=list(VARIANTS), help="model variant (ablations, baseline)")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (python -m core corpus build) or NTU .skeleton folder")
+    parser.add_argument("--text-bank", type=Path, default=DEFAULT_TEXT_BANK,
+                        help=f"text bank file (built here with the local MiniLM when missing; default {DEFAULT_TEXT_BANK})")
+    parser.add_argument("--out", type=Path, help="output folder (default runs/<config>-<split>-<variant>)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
+    parser.add_argument("--resume", action="store_true", help="continue from the states saved in --out")
+    parser.add_argument("--backbone", type=Path, help="pre-trained backbone file to share between variants (created if missing)")
+    parser.add_argument("--pretrain-only", action="store_true", help="stop after pre-training the backbone")
+    parser.add_argument("--workers", type=int, help="data-loading processes on CUDA (default: the config's)")
+    parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
+    parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
+                        help="encode the prototypes and prompts of every vocabulary action (only the --corpus's "
+                             "actions when --corpus is given) into FILE, then exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (ValueError, FileNotFoundError, ImportError, FloatingPointError) as error:
+        print(f"train: {error}", file=sys.stderr)
+        return 2
+
+
+def _build_text_bank(path: Path, corpus: Path | None = None) -> dict[str, float]:
+    """All vocabulary actions, or only those a corpus (or an NTU folder) can need: a smaller file."""
+    from core.knowledge.vocabulary import load_vocabulary
+    from core.model.text import TextEncoder
+    from core.training.ntu_task import is_ntu_folder
+    from core.training.tasks import load_training_corpus
+    from core.training.text_bank import build_text_bank
+
+    actions = load_vocabulary().actions
+    if corpus is not None:
+        if is_ntu_folder(corpus):
+            wanted = {name for name, action in actions.items() if action.ntu_id is not None}
+        else:
+            wanted = set(load_training_corpus(corpus).actions())
+        missing = sorted(wanted - set(actions))
+        if missing:
+            raise ValueError(f"the vocabulary has no knowledge for corpus actions {missing[:5]}")
+        actions = {name: actions[name] for name in wanted}
+    return build_text_bank(path, actions, TextEncoder())
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.build_text_bank:
+        print(f"text bank: {_build_text_bank(args.build_text_bank, args.corpus)} -> {args.build_text_bank}")
+        return 0
+    if args.corpus is None:
+        raise ValueError("--corpus is required (a corpus folder or an NTU .skeleton folder)")
+
+    import torch
+
+    from core.training.configs import get_config
+    from core.training.text_bank import TextBank
+    from core.training.trainer import train
+
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError("--device cuda was asked for but no CUDA device is available")
+        torch.backends.cudnn.benchmark = True
+    config = get_config(args.config)
+    if args.workers is not None:
+        if args.workers < 0:
+            raise ValueError("--workers cannot be negative")
+        config = replace(config, workers=args.workers)
+    task = load_task(args.corpus, args.split)
+    if not args.text_bank.exists():
+        print(f"building the text bank {args.text_bank} (once)", file=sys.stderr)
+        _build_text_bank(args.text_bank, args.corpus)
+    bank = TextBank(args.text_bank, device)
+    out = args.out or Path("runs") / f"{args.config}-{args.split}-{args.variant}"
+    path = train(task, bank, config, args.variant, out, device, args.resume, args.backbone, args.pretrain_only, args.quiet)
+    print(path)
+    return 0
+
+
+def load_task(corpus_path: Path, split: str):
+    """The zero-shot task of ``split`` over a corpus or an NTU folder."""
+    from core.training.ntu_task import is_ntu_folder, ntu_task
+    from core.training.tasks import corpus_task, load_training_corpus
+
+    if is_ntu_folder(corpus_path):
+        from core.knowledge.vocabulary import load_vocabulary
+
+        return ntu_task(corpus_path, split, load_vocabulary())
+    return corpus_task(load_training_corpus(corpus_path), split)

@@ -1,0 +1,95 @@
+"""Labelled clips and the windows cut from them for training and testing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from core.model.inputs import prepare_window
+from core.skeleton.transforms import random_window, rotate, rotation_matrix
+
+SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
+
+
+@dataclass
+class LabelledClips:
+    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names."""
+
+    sequences: list[np.ndarray] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def add(self, sequence: np.ndarray, action: str) -> None:
+        self.sequences.append(sequence)
+        self.actions.append(action)
+
+
+@dataclass
+class ZeroShotTask:
+    """One zero-shot protocol: which actions are trained on, which calibrate, which are unseen."""
+
+    name: str
+    train_actions: list[str]
+    validation_actions: list[str]
+    unseen_actions: list[str]
+    subsets: dict[str, LabelledClips]
+
+    def subset(self, name: str) -> LabelledClips:
+        return self.subsets.get(name, LabelledClips())
+
+
+class TrainWindows(torch.utils.data.Dataset):
+    """Random 50-100 % sub-intervals, prepared and slightly rotated; deterministic per (seed, key).
+
+    Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
+    a resumed run draws the same ones again, and DataLoader workers need no shared state.
+    """
+
+    def __init__(self, clips: LabelledClips, classes: list[str], length: int, seed: int, max_angle: float = 0.26) -> None:
+        position = {name: i for i, name in enumerate(classes)}
+        unknown = sorted(set(clips.actions) - set(position))
+        if unknown:
+            raise ValueError(f"training clips of actions outside the class list: {unknown[:5]}")
+        self.sequences = clips.sequences
+        self.labels = [position[name] for name in clips.actions]
+        self.length = length
+        self.seed = seed
+        self.max_angle = max_angle
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getitem__(self, key: int) -> tuple[torch.Tensor, int]:
+        index = key % len(self.sequences)
+        rng = np.random.default_rng([self.seed, key])
+        window = prepare_window(random_window(self.sequences[index], self.length, rng), self.length)
+        angles = rng.uniform(-self.max_angle, self.max_angle, size=3)
+        return torch.from_numpy(rotate(window, rotation_matrix(angles))), self.labels[index]
+
+
+class EpochSampler(torch.utils.data.Sampler[int]):
+    """A seeded permutation per epoch, yielding keys ``epoch * size + index``."""
+
+    def __init__(self, size: int, seed: int) -> None:
+        self.size = size
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[int]:
+        order = np.random.default_rng([self.seed, self.epoch, 7]).permutation(self.size)
+        return iter((self.epoch * self.size + order).tolist())
+
+
+def whole_clip_windows(clips: LabelledClips, length: int) -> torch.Tensor:
+    """Whole clips prepared as ``(N, 2, length, 25, 3)``: test time sees everything once."""
+    if len(clips) == 0:
+        return torch.zeros((0, 2, length, 25, 3))
+    return torch.from_numpy(np.stack([prepare_window(sequence, length) for sequence in clips.sequences]))

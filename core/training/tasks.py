@@ -1,0 +1,42 @@
+"""Zero-shot tasks from the merged corpus (splits 1-3 or everything) and from NTU folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.training.data import SUBSETS, LabelledClips, ZeroShotTask
+
+ALL_ACTIONS = "all"
+
+
+def load_training_corpus(path: Path | str):
+    """A corpus folder written by ``python -m core corpus build``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"corpus not found: {path} (build it with: python -m core corpus build --data ../shared/data --out {path})"
+        )
+    from core.data.corpus import load_corpus
+
+    return load_corpus(path)
+
+
+def corpus_task(corpus, split: str) -> ZeroShotTask:
+    """Clips of one split, or with ``split='all'`` every clip for training the shipped model."""
+    if split == ALL_ACTIONS:
+        clips = LabelledClips()
+        for i, info in enumerate(corpus.index):
+            clips.add(corpus.sequence(i), info.action)
+        return ZeroShotTask(ALL_ACTIONS, sorted(set(clips.actions)), [], [], {"train": clips})
+    from core.knowledge.splits import load_split, split_samples
+
+    zero_shot = load_split(split)
+    indices = split_samples(zero_shot, corpus)
+    subsets = {}
+    for name in SUBSETS:
+        clips = LabelledClips()
+        for i in indices.get(name, []):
+            clips.add(corpus.sequence(i), corpus.index[i].action)
+        subsets[name] = clips
+    train_actions = sorted(set(subsets["train"].actions))
+    return ZeroShotTask(split, train_actions, sorted(zero_shot.validation), sorted(zero_shot.unseen), subsets)

@@ -1,0 +1,271 @@
+"""Two-stage training: Shift-GCN pre-training on seen actions, then the SkeletonContext heads.
+
+Each stage saves its state after every epoch, so ``resume`` continues where a run stopped and
+draws the same windows it would have drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from core.evaluation.inference import autocast, class_probabilities, embed_windows
+from core.model.checkpoint import save_checkpoint
+from core.model.cpm import ContextPromptHead, mlm_loss
+from core.model.kpd import calibration_loss
+from core.model.network import ModelConfig, SkeletonContext
+from core.model.shiftgcn import ShiftGCN, masked_body_mean
+from core.training.configs import TrainConfig
+from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.text_bank import TextBank
+
+MODEL_FILE = "model.safetensors"
+BACKBONE_FILE = "backbone.pt"
+
+
+class RunLog:
+    """One JSON line per event in ``train_log.jsonl``, echoed as a short line on stderr."""
+
+    def __init__(self, path: Path, quiet: bool = False) -> None:
+        self.path = path
+        self.quiet = quiet
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, **record: Any) -> None:
+        record = {"time": round(time.time(), 2), **record}
+        with self.path.open("a") as handle:
+            handle.write(json.dumps(record) + "\n")
+        if not self.quiet:
+            shown = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items() if k != "time"}
+            tqdm.write(" ".join(f"{k}={v}" for k, v in shown.items()))
+
+
+def _loader(dataset: TrainWindows, sampler: EpochSampler, config: TrainConfig, device: torch.device):
+    workers = config.workers if device.type == "cuda" else 0
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        sampler=sampler,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+        drop_last=len(dataset) >= config.batch_size,
+    )
+
+
+def _optimizer(parameters, config: TrainConfig, epochs: int):
+    optimizer = torch.optim.SGD(
+        parameters, lr=config.lr, momentum=config.momentum, nesterov=True, weight_decay=config.weight_decay,
+        foreach=True,
+    )
+    milestones = sorted({max(1, int(round(f * epochs))) for f in config.decay_at})
+    return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
+
+
+def _step(loss: torch.Tensor, optimizer, parameters, config: TrainConfig) -> None:
+    if not torch.isfinite(loss):
+        raise FloatingPointError("the training loss became NaN or infinite; lower the learning rate")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(parameters, config.clip_norm)
+    optimizer.step()
+
+
+def pretrain_backbone(
+    task: ZeroShotTask, config: TrainConfig, model_config: ModelConfig, device: torch.device,
+    out_dir: Path, log: RunLog, resume: bool = False,
+) -> dict[str, torch.Tensor]:
+    """Stage 1: the backbone as a plain classifier of the training actions."""
+    torch.manual_seed(config.seed)
+    classes = task.train_actions
+    backbone = ShiftGCN(model_config.backbone).to(device)
+    head = nn.Linear(model_config.backbone.out_channels, len(classes)).to(device)
+    parameters = list(backbone.parameters()) + list(head.parameters())
+    optimizer, scheduler = _optimizer(parameters, config, config.pretrain_epochs)
+    state_path = out_dir / "pretrain_state.pt"
+    start = 0
+    if resume and state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        backbone.load_state_dict(state["backbone"])
+        head.load_state_dict(state["head"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start = state["epoch"] + 1
+        log.write(event="resume", stage="pretrain", epoch=start)
+    dataset = TrainWindows(task.subset("train"), classes, model_config.window, config.seed)
+    sampler = EpochSampler(len(dataset), config.seed)
+    loader = _loader(dataset, sampler, config, device)
+    for epoch in range(start, config.pretrain_epochs):
+        sampler.epoch = epoch
+        torch.manual_seed(config.seed * 1000 + epoch)
+        backbone.train()
+        head.train()
+        total, correct, seen = 0.0, 0, 0
+        for windows, labels in tqdm(loader, desc=f"pretrain {epoch + 1}/{config.pretrain_epochs}", leave=False):
+            windows, labels = windows.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            with autocast(device):
+                features, present = backbone(windows)
+                logits = head(masked_body_mean(features.mean((3, 4)), present))
+                loss = nn.functional.cross_entropy(logits.float(), labels)
+            _step(loss, optimizer, parameters, config)
+            total += float(loss.detach()) * len(labels)
+            correct += int((logits.argmax(-1) == labels).sum())
+            seen += len(labels)
+        scheduler.step()
+        log.write(stage="pretrain", epoch=epoch + 1, loss=total / max(seen, 1), train_acc=correct / max(seen, 1))
+        torch.save(
+            {"backbone": backbone.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "epoch": epoch},
+            state_path,
+        )
+    return {name: tensor.detach().cpu() for name, tensor in backbone.state_dict().items()}
+
+
+def context_losses(
+    model: SkeletonContext, prompt_head: ContextPromptHead | None, bank: TextBank, prototypes, rows: torch.Tensor,
+    windows: torch.Tensor, labels: torch.Tensor, curriculum: int, generator: torch.Generator, config: TrainConfig,
+) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+    """Weighted loss terms of one batch (CE per branch, KPD calibration, CPM MLM) and the branch logits."""
+    with torch.no_grad():
+        features, present = model.backbone(windows)
+    out = model.heads(features, present)
+    branch_logits = model.branch_logits(out, prototypes)
+    losses = {f"ce_{i}": nn.functional.cross_entropy(logits, labels) for i, logits in enumerate(branch_logits)}
+    if model.config.use_kpd:
+        losses["calibration"] = config.calibration_weight * calibration_loss(out["importance"], bank.part_masks(rows[labels]))
+    if prompt_head is not None:
+        prompt = bank.prompts(rows[labels], curriculum, generator)
+        logits = prompt_head(prompt.states, prompt.padding, out["token"].float(), prompt.mask_positions)
+        losses["mlm"] = config.mlm_weight * mlm_loss(logits, prompt.targets, prompt.slot_masked)
+    return losses, branch_logits
+
+
+def train_context(
+    task: ZeroShotTask, bank: TextBank, config: TrainConfig, model_config: ModelConfig,
+    backbone_state: dict[str, torch.Tensor], device: torch.device, out_dir: Path, log: RunLog, resume: bool = False,
+) -> SkeletonContext:
+    """Stage 2: KPD and CPM on top of the frozen backbone."""
+    torch.manual_seed(config.seed + 1)
+    classes = task.train_actions
+    model = SkeletonContext(model_config).to(device)
+    model.backbone.load_state_dict(backbone_state)
+    model.backbone.requires_grad_(False)
+    prompt_head = ContextPromptHead(model_config.embed_dim, bank.vocab_size).to(device) if model_config.use_cpm else None
+    modules = [model.spatial] + ([model.temporal, prompt_head] if prompt_head is not None else [])
+    parameters = [p for module in modules for p in module.parameters()]
+    optimizer, scheduler = _optimizer(parameters, config, config.context_epochs)
+    prototypes = bank.prototypes(classes, model_config.prototypes)
+    rows = bank.indices(classes)
+    state_path = out_dir / "context_state.pt"
+    start = 0
+    if resume and state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        if prompt_head is not None:
+            prompt_head.load_state_dict(state["prompt_head"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start = state["epoch"] + 1
+        log.write(event="resume", stage="context", epoch=start)
+    validation = _validation_probe(task, bank, model_config)
+    dataset = TrainWindows(task.subset("train"), classes, model_config.window, config.seed + 1)
+    sampler = EpochSampler(len(dataset), config.seed + 1)
+    loader = _loader(dataset, sampler, config, device)
+    for epoch in range(start, config.context_epochs):
+        sampler.epoch = epoch
+        curriculum = min(3, 1 + 3 * epoch // max(config.context_epochs, 1))
+        generator = torch.Generator().manual_seed(config.seed * 1000 + epoch)
+        torch.manual_seed(config.seed * 1000 + epoch)  # dropout draws, so a resumed epoch repeats exactly
+        model.train()
+        model.backbone.eval()  # frozen: keep its batch-norm statistics
+        if prompt_head is not None:
+            prompt_head.train()
+        sums: dict[str, float] = {}
+        correct, seen = 0, 0
+        for windows, labels in tqdm(loader, desc=f"context {epoch + 1}/{config.context_epochs}", leave=False):
+            windows, labels = windows.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            with autocast(device):
+                losses, branch_logits = context_losses(
+                    model, prompt_head, bank, prototypes, rows, windows, labels, curriculum, generator, config
+                )
+                loss = sum(losses.values())
+            _step(loss, optimizer, parameters, config)
+            for key, value in losses.items():
+                sums[key] = sums.get(key, 0.0) + float(value.detach()) * len(labels)
+            probabilities = torch.stack([torch.softmax(l.detach().float(), -1) for l in branch_logits]).mean(0)
+            correct += int((probabilities.argmax(-1) == labels).sum())
+            seen += len(labels)
+        scheduler.step()
+        record = {key: value / max(seen, 1) for key, value in sums.items()}
+        record.update(train_acc=correct / max(seen, 1))
+        if validation is not None:
+            record["validation_zsl"] = _probe_accuracy(model, validation)
+        log.write(stage="context", epoch=epoch + 1, curriculum=curriculum, **record)
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                 "scheduler": scheduler.state_dict(), "epoch": epoch}
+        if prompt_head is not None:
+            state["prompt_head"] = prompt_head.state_dict()
+        torch.save(state, state_path)
+    return model.eval()
+
+
+def _validation_probe(task: ZeroShotTask, bank: TextBank, model_config: ModelConfig):
+    """Windows and prototypes of the validation actions (never trained on) to watch zero-shot progress."""
+    clips = task.subset("calibration_unseen")
+    if len(clips) == 0 or not task.validation_actions:
+        return None
+    classes = bank.prototypes(task.validation_actions, model_config.prototypes)
+    labels = torch.as_tensor([task.validation_actions.index(a) for a in clips.actions])
+    return whole_clip_windows(clips, model_config.window), labels, classes
+
+
+def _probe_accuracy(model: SkeletonContext, probe) -> float:
+    windows, labels, classes = probe
+    probabilities = class_probabilities(model, embed_windows(model, windows), classes)
+    return float((probabilities.argmax(-1).cpu() == labels).float().mean())
+
+
+def train(
+    task: ZeroShotTask, bank: TextBank, config: TrainConfig, variant: str, out_dir: Path, device: torch.device,
+    resume: bool = False, backbone_path: Path | None = None, pretrain_only: bool = False, quiet: bool = False,
+) -> Path:
+    """Both stages, then the model file; returns its path (or the backbone's with ``pretrain_only``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = RunLog(out_dir / "train_log.jsonl", quiet)
+    model_config = config.model_config(variant)
+    backbone_path = backbone_path or out_dir / BACKBONE_FILE
+    started = time.time()
+    log.write(event="start", config=config.name, variant=variant, split=task.name, device=str(device),
+              train_clips=len(task.subset("train")), classes=len(task.train_actions))
+    if backbone_path.exists():
+        saved = torch.load(backbone_path, map_location="cpu", weights_only=False)
+        if tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions:
+            raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
+        backbone_state = saved["backbone"]
+        log.write(event="backbone", source=str(backbone_path))
+    else:
+        backbone_state = pretrain_backbone(task, config, model_config, device, out_dir, log, resume)
+        backbone_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = backbone_path.with_name(backbone_path.name + ".tmp")
+        torch.save({"backbone": backbone_state, "channels": list(model_config.backbone.channels),
+                    "classes": task.train_actions}, temporary)
+        temporary.replace(backbone_path)
+        log.write(event="pretrained", seconds=round(time.time() - started, 1))
+    if pretrain_only:
+        return backbone_path
+    model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
+    path = out_dir / MODEL_FILE
+    save_checkpoint(path, model, {
+        "split": task.name, "variant": variant, "config": config.name, "seed": config.seed,
+        "train_actions": task.train_actions, "validation_actions": task.validation_actions,
+        "unseen_actions": task.unseen_actions, "pretrain_epochs": config.pretrain_epochs,
+        "context_epochs": config.context_epochs,
+    })
+    log.write(event="done", model=str(path), seconds=round(time.time() - started, 1))
+    return path

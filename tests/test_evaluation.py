@@ -1,0 +1,94 @@
+"""Evaluation: metric functions, calibration on calibration data only, reports, CLI errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from core.__main__ import main
+from core.evaluation import evaluate as evaluate_module
+from core.evaluation.metrics import choose_calibration, gzsl_accuracy, harmonic_mean, topk_accuracy
+from core.evaluation.report import markdown, write_report
+from core.model.checkpoint import load_checkpoint
+from core.training import trainer
+from core.training.configs import get_config
+from core.training.text_bank import TextBank
+from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
+
+TINY = replace(get_config("tiny"), pretrain_epochs=1, context_epochs=1)
+
+
+def test_topk_accuracy() -> None:
+    scores = np.array([[0.1, 0.5, 0.4], [0.9, 0.05, 0.05], [0.2, 0.3, 0.5]])
+    labels = np.array([2, 0, 0])
+    assert topk_accuracy(scores, labels, 1) == pytest.approx(1 / 3)
+    assert topk_accuracy(scores, labels, 2) == pytest.approx(2 / 3)
+    assert topk_accuracy(scores, labels, 5) == 1.0
+    assert np.isnan(topk_accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int)))
+
+
+def test_gzsl_accuracy_and_the_seen_offset() -> None:
+    seen_mask = np.array([True, True, False])
+    scores = np.array([[2.0, 0.0, 1.0], [0.0, 3.0, 0.0], [1.5, 0.0, 1.0], [0.0, 0.5, 1.0]])
+    labels = np.array([0, 1, 2, 2])
+    plain = gzsl_accuracy(scores, labels, seen_mask)
+    assert (plain.seen, plain.unseen) == (1.0, 0.5)
+    assert plain.harmonic == pytest.approx(harmonic_mean(1.0, 0.5)) == pytest.approx(2 / 3)
+    shifted = gzsl_accuracy(scores, labels, seen_mask, calibration=0.75)
+    assert (shifted.seen, shifted.unseen) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="both seen and unseen"):
+        gzsl_accuracy(scores, labels, np.ones(3, dtype=bool))
+
+
+def test_choose_calibration_maximises_h_and_prefers_small_offsets() -> None:
+    seen_mask = np.array([True, True, False])
+    scores = np.array([[2.0, 0.0, 1.0], [0.0, 3.0, 0.0], [1.5, 0.0, 1.0], [0.0, 0.5, 1.0]])
+    labels = np.array([0, 1, 2, 2])
+    offset = choose_calibration(scores, labels, seen_mask)
+    assert gzsl_accuracy(scores, labels, seen_mask, offset).harmonic == 1.0
+    assert 0.5 < offset < 1.0  # between the unseen sample's lead (0.5) and the next seen lead (1.0)
+    balanced = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    assert choose_calibration(balanced, np.array([0, 2]), seen_mask) == 0.0
+    with pytest.raises(ValueError, match="both seen and unseen"):
+        choose_calibration(scores, np.array([0, 1, 0, 1]), seen_mask)
+
+
+def test_evaluate_calibrates_on_calibration_data_only(tmp_path, synthetic_bank, monkeypatch) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    path = trainer.train(task, bank, TINY, "full", tmp_path / "run", torch.device("cpu"), quiet=True)
+    model, metadata = load_checkpoint(path)
+    seen_calls = []
+    real_choose = evaluate_module.choose_calibration
+
+    def spy(scores, labels, seen_mask):
+        seen_calls.append((scores.shape, list(seen_mask)))
+        return real_choose(scores, labels, seen_mask)
+
+    monkeypatch.setattr(evaluate_module, "choose_calibration", spy)
+    results = evaluate_module.evaluate(model, metadata, task, bank)
+    calibration_count = len(task.subset("calibration_seen")) + len(task.subset("calibration_unseen"))
+    assert seen_calls == [((calibration_count, 3), [True, True, False])]  # train + validation actions
+    assert 0.0 <= results["zsl"]["top1"] <= results["zsl"]["top5"] == 1.0  # one unseen class
+    cal = results["gzsl"]["calibrated"]
+    assert cal["harmonic"] == pytest.approx(harmonic_mean(cal["seen"], cal["unseen"]))
+    json_path, md_path = write_report(results, tmp_path / "report")
+    assert json.loads(json_path.read_text())["split"] == "synthetic"
+    assert "| ZSL top-1 |" in md_path.read_text() and markdown(results) == md_path.read_text()
+
+    other = replace(task, train_actions=["march", "nod"])
+    with pytest.raises(ValueError, match="trained on another split"):
+        evaluate_module.evaluate(model, metadata, other, bank)
+
+
+def test_evaluate_cli_reports_bad_checkpoints(tmp_path, capsys) -> None:
+    broken = tmp_path / "model.safetensors"
+    broken.write_bytes(b"\x00" * 10)
+    assert main(["evaluate", "--checkpoint", str(broken), "--corpus", str(tmp_path)]) == 2
+    assert "not a readable safetensors model file" in capsys.readouterr().err
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "absent.safetensors"), "--corpus", str(tmp_path)]) == 2
+    assert "not found" in capsys.readouterr().err

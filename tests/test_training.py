@@ -1,0 +1,161 @@
+"""Training: text bank prompts, loss on a fixed batch, stages, resume, NTU smoke run, CLI errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from core.__main__ import main
+from core.model.checkpoint import load_checkpoint
+from core.model.cpm import ContextPromptHead
+from core.model.network import SkeletonContext
+from core.training import trainer
+from core.training.configs import VARIANTS, get_config
+from core.training.data import TrainWindows
+from core.training.text_bank import MASK_PATTERNS, TextBank, prompt_text
+from tests.conftest import require_data
+from tests.test_training_data import SYNTHETIC_ACTIONS, synthetic_bank, synthetic_task  # noqa: F401 (fixture)
+
+TINY = replace(get_config("tiny"), pretrain_epochs=2, context_epochs=2)
+
+
+def test_prompt_text_masks_the_chosen_slots() -> None:
+    assert prompt_text(("kitchen", "cup", "mouth"), (False, True, False)) == (
+        "Environment: kitchen | Manipulable object: [MASK] | Target object: mouth"
+    )
+    assert [sum(p) for p in MASK_PATTERNS] == [1, 1, 1, 2, 2, 2, 3]
+
+
+def test_prompts_follow_the_curriculum_and_the_true_action(synthetic_bank) -> None:
+    bank = TextBank(synthetic_bank)
+    names = list(SYNTHETIC_ACTIONS)
+    rows = bank.indices(names * 8)
+    generator = torch.Generator().manual_seed(0)
+    for stage in (1, 2, 3):
+        batch = bank.prompts(rows, stage, generator)
+        assert batch.slot_masked.sum(1).tolist() == [stage] * len(rows)
+        assert torch.all((batch.mask_positions >= 0) == batch.slot_masked)
+        for i, name in enumerate(names * 8):
+            own = [[bank_ids for bank_ids in triplet] for triplet in bank.slot_targets[bank.position[name]].tolist()]
+            assert batch.targets[i].tolist() in own  # the context of the sample's own action
+    all_masked = bank.prompts(rows[:2], 3, generator)
+    assert torch.equal(all_masked.states[0], all_masked.states[1])  # inference-time prompt is one constant
+    with pytest.raises(ValueError, match="no entry"):
+        bank.indices(["fly"])
+
+
+def test_text_bank_errors_are_clear(tmp_path) -> None:
+    with pytest.raises(ValueError, match="not found"):
+        TextBank(tmp_path / "absent.safetensors")
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a bank")
+    with pytest.raises(ValueError, match="not a readable text bank"):
+        TextBank(broken)
+
+
+def test_context_loss_decreases_on_a_fixed_batch(synthetic_bank) -> None:
+    torch.manual_seed(0)
+    bank = TextBank(synthetic_bank)
+    task = synthetic_task()
+    model_config = TINY.model_config("full")
+    model = SkeletonContext(model_config)
+    head = ContextPromptHead(model_config.embed_dim, bank.vocab_size)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, model_config.window, seed=0)
+    items = [dataset[i] for i in range(len(dataset))]
+    windows, labels = torch.stack([w for w, _ in items]), torch.as_tensor([label for _, label in items])
+    prototypes = bank.prototypes(task.train_actions, "descriptions")
+    rows = bank.indices(task.train_actions)
+    parameters = [p for m in (model.spatial, model.temporal, head) for p in m.parameters()]
+    optimizer = torch.optim.SGD(parameters, lr=0.05, momentum=0.9)
+    model.train()
+    model.backbone.eval()
+    totals = []
+    for step in range(25):
+        losses, _ = trainer.context_losses(
+            model, head, bank, prototypes, rows, windows, labels, 3, torch.Generator().manual_seed(1), TINY
+        )
+        assert set(losses) == {"ce_0", "ce_1", "calibration", "mlm"}
+        loss = sum(losses.values())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        totals.append(float(loss.detach()))
+    assert totals[-1] < 0.7 * totals[0]
+
+
+def test_variants_change_only_their_switches() -> None:
+    assert TINY.model_config("no-kpd").use_kpd is False and TINY.model_config("no-kpd").use_cpm is True
+    assert TINY.model_config("no-cpm").use_cpm is False
+    assert TINY.model_config("names").prototypes == "names"
+    baseline = TINY.model_config("baseline")
+    assert (baseline.use_kpd, baseline.use_cpm, baseline.prototypes, baseline.linear_projection) == (False, False, "template", True)
+    assert set(VARIANTS) == {"full", "no-kpd", "no-cpm", "names", "baseline"}
+
+
+def _read_log(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthetic_bank, monkeypatch) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    straight = trainer.train(task, bank, TINY, "full", tmp_path / "straight", torch.device("cpu"), quiet=True)
+    model, metadata = load_checkpoint(straight)
+    assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
+    records = _read_log(tmp_path / "straight" / "train_log.jsonl")
+    assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
+    assert all("validation_zsl" in r for r in records if r.get("stage") == "context")
+
+    original_write = trainer.RunLog.write
+
+    def crash_at_second_context_epoch(self, **record):
+        if record.get("stage") == "context" and record.get("epoch") == 2:
+            raise KeyboardInterrupt
+        original_write(self, **record)
+
+    monkeypatch.setattr(trainer.RunLog, "write", crash_at_second_context_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(task, bank, TINY, "full", tmp_path / "resumed", torch.device("cpu"), quiet=True)
+    monkeypatch.setattr(trainer.RunLog, "write", original_write)
+    resumed = trainer.train(task, bank, TINY, "full", tmp_path / "resumed", torch.device("cpu"), resume=True, quiet=True)
+    again, _ = load_checkpoint(resumed)
+    for (name, a), (_, b) in zip(model.state_dict().items(), again.state_dict().items()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-5), name
+    events = [r.get("event") for r in _read_log(tmp_path / "resumed" / "train_log.jsonl")]
+    assert "resume" in events
+
+
+def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    backbone = tmp_path / "shared" / "backbone.pt"
+    trainer.train(task, bank, TINY, "full", tmp_path / "a", torch.device("cpu"), backbone_path=backbone,
+                  pretrain_only=True, quiet=True)
+    assert backbone.exists() and not (tmp_path / "a" / "model.safetensors").exists()
+    trainer.train(task, bank, TINY, "baseline", tmp_path / "b", torch.device("cpu"), backbone_path=backbone, quiet=True)
+    assert not any(r.get("stage") == "pretrain" for r in _read_log(tmp_path / "b" / "train_log.jsonl"))
+    other = replace(TINY, channels=(4,) * 10)
+    with pytest.raises(ValueError, match="another config or split"):
+        trainer.train(task, bank, other, "full", tmp_path / "c", torch.device("cpu"), backbone_path=backbone, quiet=True)
+
+
+def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
+    folder = require_data("ntu")
+    bank = tmp_path / "ntu_bank.safetensors"
+    assert main(["train", "--build-text-bank", str(bank), "--corpus", str(folder)]) == 0
+    code = main(["train", "--config", "tiny", "--split", "ntu55-5", "--corpus", str(folder), "--text-bank", str(bank),
+                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet"])
+    assert code == 0
+    model, metadata = load_checkpoint(tmp_path / "ntu" / "model.safetensors")
+    assert metadata["split"] == "ntu55-5" and len(metadata["train_actions"]) == 55
+    assert len(metadata["unseen_actions"]) == 5
+
+
+def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
+    assert main(["train", "--corpus", str(tmp_path / "absent"), "--text-bank", str(tmp_path / "b.safetensors")]) == 2
+    assert "corpus not found" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--split", "ntu00-1", "--corpus", str(require_data("ntu"))]) == 2
+    assert "unknown NTU split" in capsys.readouterr().err

@@ -1,0 +1,119 @@
+"""Training windows and sampler, plus the small synthetic task other training tests share.
+
+The synthetic actions move different body parts (right arm, left arm, legs, head), so a tiny
+network can tell them apart within a few steps; their text is written here for the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.skeleton.layout import BODY_PARTS, parts_to_joint_mask
+from core.training.data import EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, whole_clip_windows
+
+
+@dataclass
+class SyntheticAction:
+    name: str
+    spatial: list[str]
+    temporal: list[str]
+    context: list[tuple[str, str, str]]
+    parts: list[str]
+
+    @property
+    def part_mask(self) -> np.ndarray:
+        return parts_to_joint_mask(self.parts)
+
+
+SYNTHETIC_ACTIONS = {
+    "swing right arm": SyntheticAction(
+        "swing right arm", ["the right arm swings."], ["it swings back and forth."],
+        [("park", "racket", "ball"), ("court", "bat", "ball")], ["arms", "hands"]),
+    "swing left arm": SyntheticAction(
+        "swing left arm", ["the left arm swings."], ["it keeps swinging."],
+        [("gym", "rope", "none"), ("room", "towel", "none"), ("hall", "flag", "none")], ["arms"]),
+    "march": SyntheticAction(
+        "march", ["the legs lift in turn."], ["steps repeat steadily."],
+        [("street", "none", "floor")], ["legs", "feet"]),
+    "nod": SyntheticAction(
+        "nod", ["the head moves down and up."], ["a short nod, then stillness."],
+        [("office", "none", "person")], ["head"]),
+}
+
+
+def synthetic_clip(action_index: int, rng: np.random.Generator, frames: int = 40) -> np.ndarray:
+    """A standing body (spine up the Y axis) whose action's body part oscillates."""
+    base = np.zeros((25, 3), dtype=np.float32)
+    base[:, 1] = np.linspace(0.0, 1.0, 25)
+    base[[4, 5, 6, 7, 12, 13, 14, 15, 21, 22], 0] = -0.2
+    base[[8, 9, 10, 11, 16, 17, 18, 19, 23, 24], 0] = 0.2
+    base[[0, 1, 2, 3, 20], 0] = 0.0
+    base[:, 2] = 3.0
+    moving = [(8, 9, 10, 11, 23, 24), (4, 5, 6, 7, 21, 22), BODY_PARTS["legs"] + BODY_PARTS["feet"], BODY_PARTS["head"]]
+    phase = np.linspace(0, 4 * np.pi, frames) + rng.uniform(0, np.pi)
+    clip = np.repeat(base[None], frames, axis=0) + rng.normal(0, 0.005, (frames, 25, 3)).astype(np.float32)
+    clip[:, list(moving[action_index]), action_index % 3] += 0.3 * np.sin(phase)[:, None]
+    return clip.astype(np.float32)
+
+
+def synthetic_task(per_action: int = 6, seed: int = 0) -> ZeroShotTask:
+    """Two training actions, one validation action, one unseen action, every subset filled."""
+    rng = np.random.default_rng(seed)
+    names = list(SYNTHETIC_ACTIONS)
+    roles = {"train": [0, 1], "calibration_seen": [0, 1], "test_seen": [0, 1], "calibration_unseen": [2], "test_unseen": [3]}
+    subsets = {}
+    for subset, actions in roles.items():
+        clips = LabelledClips()
+        for index in actions:
+            for _ in range(per_action):
+                clips.add(synthetic_clip(index, rng), names[index])
+        subsets[subset] = clips
+    return ZeroShotTask("synthetic", names[:2], [names[2]], [names[3]], subsets)
+
+
+def build_synthetic_bank(path: Path, cache: Path) -> Path:
+    from core.model.text import TextEncoder
+    from core.training.text_bank import build_text_bank
+
+    build_text_bank(path, SYNTHETIC_ACTIONS, TextEncoder(cache_dir=cache))
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_bank(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("synthetic-bank")
+    return build_synthetic_bank(folder / "bank.safetensors", folder / "cache")
+
+
+def test_train_windows_are_prepared_and_reproducible() -> None:
+    task = synthetic_task(per_action=2)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, length=16, seed=3)
+    window, label = dataset[5]
+    assert window.shape == (2, 16, 25, 3) and label == task.train_actions.index(task.subset("train").actions[1])
+    assert torch.equal(dataset[5][0], window)
+    assert not torch.equal(dataset[5 + len(dataset)][0], window)  # next epoch, new window
+    assert torch.all(window[1] == 0)
+    with pytest.raises(ValueError, match="outside the class list"):
+        TrainWindows(task.subset("test_unseen"), task.train_actions, 16, 0)
+
+
+def test_epoch_sampler_permutes_every_sample_once_per_epoch() -> None:
+    sampler = EpochSampler(10, seed=1)
+    first = list(sampler)
+    sampler.epoch = 2
+    third = list(sampler)
+    assert sorted(first) == list(range(10))
+    assert sorted(third) == list(range(20, 30))
+    assert [k - 20 for k in third] != first
+
+
+def test_test_windows_take_whole_clips() -> None:
+    task = synthetic_task(per_action=1)
+    windows = whole_clip_windows(task.subset("test_seen"), 24)
+    assert windows.shape == (2, 2, 24, 25, 3)
+    assert whole_clip_windows(LabelledClips(), 24).shape == (0, 2, 24, 25, 3)
