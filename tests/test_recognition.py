@@ -80,6 +80,13 @@ def test_rank_accepts_several_bodies(recognizer):
     _check_ranking(recognizer.rank(moving_clip(20, bodies=3), LABELS), LABELS)
 
 
+def test_an_empty_first_body_slot_does_not_change_the_ranking(recognizer):
+    alone = recognizer.rank(moving_clip(20), LABELS)
+    behind_empty_slot = recognizer.rank(np.stack([np.zeros((20, 25, 3), np.float32), moving_clip(20)]), LABELS)
+    assert [label for label, _ in alone.entries] == [label for label, _ in behind_empty_slot.entries]
+    np.testing.assert_allclose([s for _, s in alone.entries], [s for _, s in behind_empty_slot.entries], rtol=1e-5)
+
+
 def test_rank_is_deterministic_and_label_sets_match_label_lists(recognizer):
     label_set = recognizer.encode_labels(LABELS)
     assert isinstance(label_set, LabelSet) and label_set.labels == tuple(LABELS)

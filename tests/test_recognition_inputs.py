@@ -74,9 +74,13 @@ def test_alias_gets_the_known_actions_prototypes_and_its_own_templates():
 
 # --- skeleton validation --------------------------------------------------------------------
 
-def test_check_skeleton_adds_the_body_axis():
+def test_check_skeleton_adds_the_body_axis_and_drops_empty_body_slots():
     assert check_skeleton(_walker(5)).shape == (1, 5, 25, 3)
-    assert check_skeleton(np.stack([_walker(5), np.zeros((5, 25, 3))])).shape == (2, 5, 25, 3)
+    late = np.zeros((5, 25, 3), np.float32)
+    late[3:] = _walker(2)
+    assert check_skeleton(np.stack([_walker(5), late])).shape == (2, 5, 25, 3)
+    second_only = check_skeleton(np.stack([np.zeros((5, 25, 3)), _walker(5), np.zeros((5, 25, 3))]))
+    np.testing.assert_array_equal(second_only, _walker(5)[None])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,10 @@ class SkeletonInputError(ValueError):
 
 
 def check_skeleton(skeleton: object, name: str = "skeleton") -> np.ndarray:
-    """Validate a ``(T, 25, 3)`` or ``(M, T, 25, 3)`` array and return it as ``(M, T, 25, 3)`` float32."""
+    """Validate a ``(T, 25, 3)`` or ``(M, T, 25, 3)`` array; return ``(M', T, 25, 3)`` float32.
+
+    ``M'`` counts the bodies present in at least one frame, in their original order.
+    """
     try:
         array = np.asarray(skeleton, dtype=np.float32)
     except (TypeError, ValueError) as error:
@@ -40,6 +43,9 @@ def check_skeleton(skeleton: object, name: str = "skeleton") -> np.ndarray:
             f"{name}: contains NaN or infinite coordinates in {len(frames)} frame(s), "
             f"first at frame {int(frames[0])}; mark missing bodies with zeros instead"
         )
-    if not present_frames(array).any():
+    present = present_frames(array).any(axis=1)
+    if not present.any():
         raise SkeletonInputError(f"{name}: every frame is all zeros, so no body is present")
-    return array
+    # Normalisation takes its frame from the first body; an empty first slot would leave the
+    # clip unnormalised, so slots that never hold anybody are dropped.
+    return array[present]
