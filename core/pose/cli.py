@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the video is a mirror view (NTU RGB videos, webcam previews): flip before estimation",
     )
     parser.add_argument(
+        "--max-people",
+        type=int,
+        default=2,
+        help="people to follow at once (default 2; 1 is faster); the file keeps the 2 most seen",
+    )
+    parser.add_argument(
         "--fov",
         type=float,
         default=DEFAULT_HORIZONTAL_FOV_DEG,
@@ -60,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
     bar = _Bar()
     try:
         result = extract_video(
-            args.video, mirrored=args.mirrored, progress=bar, horizontal_fov_deg=args.fov
+            args.video,
+            mirrored=args.mirrored,
+            progress=bar,
+            max_people=args.max_people,
+            horizontal_fov_deg=args.fov,
         )
     except (PoseInputError, PoseModelError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
