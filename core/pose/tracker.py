@@ -16,13 +16,8 @@ import numpy as np
 
 from core.pose.errors import PoseInputError
 from core.pose.identity import IdentityTracker
+from core.pose.mapping import LANDMARK, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
-from core.pose.mapping import (
-    LANDMARK,
-    landmarks_to_ntu,
-    visibility_to_ntu,
-    world_to_kinect,
-)
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, focal_length_px, solve_translation
 from core.skeleton.layout import NUM_JOINTS
 
