@@ -146,3 +146,13 @@ def test_model_path_from_the_environment(
     monkeypatch.setenv(asset.MODEL_ENV, str(bogus))
     with pytest.raises(PoseModelError, match="not a pose .task bundle"):
         asset.ensure_pose_model(cache_dir=tmp_path)
+
+
+def test_unwritable_cache_gets_a_clear_error(
+    built_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(asset, "_download", lambda url, timeout: built_model.read_bytes())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.raises(PoseModelError, match=f"cannot save the pose model.*{asset.CACHE_ENV}"):
+        asset.ensure_pose_model(cache_dir=blocker / "pose")

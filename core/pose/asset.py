@@ -90,7 +90,13 @@ def ensure_pose_model(
         except (OSError, ValueError) as error:  # URLError and pip failures are OSErrors
             failures.append(f"{route}: {error}")
             continue
-        _write_atomically(target, data)
+        try:
+            _write_atomically(target, data)
+        except OSError as error:
+            raise PoseModelError(
+                f"cannot save the pose model to {target} ({error.strerror or error}); "
+                f"point ${CACHE_ENV} to a writable folder"
+            ) from None
         return target
     raise PoseModelError(
         "the MediaPipe pose model could not be obtained ("
