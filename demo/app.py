@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import gradio as gr
 
-from core.recognition.labels import LabelError, parse_labels
 from core.pose.asset import ensure_pose_model
+from core.recognition.labels import LabelError, parse_labels
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text

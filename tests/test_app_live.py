@@ -14,7 +14,7 @@ from demo.engine import MAX_LABELS, SharedRecognizer
 from demo.live import NOBODY, LiveConfig, LiveSession, stream_frame
 from tests.conftest import require_data
 from tests.e2e.fake_camera import person_box, webcam_frames
-from tests.e2e.support import save_small_weights
+from tests.e2e.support import small_recognizer
 
 LABELS = "drink water; clapping; sit down"
 FPS = 15.0
@@ -35,10 +35,7 @@ class StreamClock:
 
 @pytest.fixture(scope="module")
 def recognizer(tmp_path_factory) -> SharedRecognizer:
-    weights = save_small_weights(tmp_path_factory.mktemp("weights") / "small.safetensors")
-    shared = SharedRecognizer(weights)
-    shared.load()
-    return shared
+    return small_recognizer(tmp_path_factory.mktemp("weights"))
 
 
 @pytest.fixture(scope="module")

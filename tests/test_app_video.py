@@ -10,14 +10,12 @@ import pytest
 from demo.engine import SharedRecognizer
 from demo.video_tab import analyse_video
 from tests.conftest import require_data
-from tests.e2e.support import save_small_weights
+from tests.e2e.support import small_recognizer
 
 
 @pytest.fixture(scope="module")
 def recognizer(tmp_path_factory) -> SharedRecognizer:
-    shared = SharedRecognizer(save_small_weights(tmp_path_factory.mktemp("weights") / "small.safetensors"))
-    shared.load()
-    return shared
+    return small_recognizer(tmp_path_factory.mktemp("weights"))
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,15 @@ def save_small_weights(path: Path) -> Path:
     return path
 
 
+def small_recognizer(folder: Path):
+    """A loaded SharedRecognizer over fresh small weights saved in ``folder``."""
+    from demo.engine import SharedRecognizer
+
+    shared = SharedRecognizer(save_small_weights(folder / "small.safetensors"))
+    shared.load()
+    return shared
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
