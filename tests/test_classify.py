@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from core.__main__ import main
 from tests.conftest import REPO_ROOT, require_data
@@ -119,7 +120,10 @@ def test_usage_problems_are_refused(capsys, tmp_path, weights):
         ((str(path), "--labels", "a; b", "--top-k", "-1", "--weights", str(weights)), "--top-k must be"),
         ((str(path), "--labels-file", str(tmp_path / "none.txt"), "--weights", str(weights)), "cannot read --labels-file"),
         ((str(path), "--labels", "a; b", "--weights", str(tmp_path / "none.safetensors")), "model weights not found"),
+        ((str(path), "--labels", "a; b", "--weights", str(weights), "--device", "gpu"), "unknown device 'gpu'"),
     ]
+    if not torch.cuda.is_available():
+        cases.append(((str(path), "--labels", "a; b", "--weights", str(weights), "--device", "cuda"), "no usable CUDA GPU"))
     for args, message in cases:
         code, out, err = _classify(capsys, *args)
         assert code == 2 and message in err, (args, err)

@@ -147,6 +147,14 @@ def test_bad_skeletons_are_refused(recognizer, skeleton, message):
         recognizer.rank(skeleton, LABELS)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+def test_unavailable_or_unknown_devices_are_refused(weights):
+    with pytest.raises(ValueError, match="no usable CUDA GPU"):
+        Recognizer.load(weights, device="cuda")
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        Recognizer.load(weights, device="gpu")
+
+
 def test_missing_and_damaged_weights_are_reported(tmp_path, weights):
     with pytest.raises(FileNotFoundError, match="model weights not found"):
         Recognizer.load(tmp_path / "absent.safetensors")

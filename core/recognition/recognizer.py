@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -25,6 +25,9 @@ from core.recognition.labels import clean_labels
 from core.recognition.prompts import label_sentences
 from core.recognition.validation import check_skeleton
 
+if TYPE_CHECKING:
+    from core.knowledge.vocabulary import Vocabulary
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
 _BRANCHES = ("spatial", "temporal")
@@ -32,6 +35,17 @@ _BRANCHES = ("spatial", "temporal")
 
 def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_device(device: str | None) -> torch.device:
+    """The requested torch device, or the GPU when present; refuses a GPU that is not there."""
+    try:
+        resolved = torch.device(device or default_device())
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {device!r}: {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was requested but this machine has no usable CUDA GPU; use cpu")
+    return resolved
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,7 @@ class Recognizer:
         device: str | None = None,
         text_encoder: TextEncoder | None = None,
     ) -> None:
-        self.device = torch.device(device or default_device())
+        self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.metadata = dict(metadata or {})
         self.window = model.config.window
@@ -90,9 +104,9 @@ class Recognizer:
             raise FileNotFoundError(
                 f"model weights not found: {path} (train them with `python -m core train` or pass --weights)"
             )
-        device = device or default_device()
-        model, metadata = load_checkpoint(path, device=device)
-        return cls(model, metadata, device)
+        resolved = resolve_device(device)
+        model, metadata = load_checkpoint(path, device=resolved)
+        return cls(model, metadata, str(resolved))
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -102,7 +116,7 @@ class Recognizer:
         return self._text_encoder
 
     @property
-    def vocabulary(self):
+    def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
             from core.knowledge.vocabulary import load_vocabulary
 
