@@ -111,6 +111,19 @@ def test_labels_are_encoded_once_and_known_actions_bring_their_descriptions(reco
     assert known_prototypes == unknown_prototypes + len(drink.spatial)
 
 
+def test_the_label_cache_is_bounded_and_forgets_the_least_recently_used(recognizer, monkeypatch):
+    monkeypatch.setattr("core.recognition.recognizer.MAX_CACHED_LABELS", 2)
+    recognizer.encode_labels(["clapping", "sit down"])
+    recognizer.encode_labels(["clapping"])
+    count = len(recognizer.text_encoder.requested)
+    recognizer.encode_labels(["stand up"])  # evicts "sit down", the least recently used
+    count = len(recognizer.text_encoder.requested)
+    recognizer.encode_labels(["clapping", "stand up"])
+    assert len(recognizer.text_encoder.requested) == count
+    recognizer.encode_labels(["sit down"])
+    assert any("sit down" in s for s in recognizer.text_encoder.requested[count:])
+
+
 def test_ranking_top_and_rank_of(recognizer):
     ranking = recognizer.rank(moving_clip(10), LABELS)
     assert ranking.top(2) == ranking.entries[:2]

@@ -7,6 +7,7 @@ ranks labels for a clip of any length by the model's single combined prediction.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
 _BRANCHES = ("spatial", "temporal")
+MAX_CACHED_LABELS = 2048  # ~40 KB each: bounds a long-running app that sees many typed labels
 
 
 def default_device() -> str:
@@ -94,7 +96,7 @@ class Recognizer:
         self.window = model.config.window
         self._text_encoder = text_encoder
         self._vocabulary = None
-        self._label_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._label_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     @classmethod
     def load(cls, weights: Path | str | None = None, device: str | None = None) -> "Recognizer":
@@ -140,6 +142,10 @@ class Recognizer:
                     vectors[[row[s] for s in branches[branch]]] for branch in _BRANCHES
                 )
         cached = [self._label_cache[label.casefold()] for label in labels]
+        for label in labels:  # least recently used labels leave first
+            self._label_cache.move_to_end(label.casefold())
+        while len(self._label_cache) > MAX_CACHED_LABELS:
+            self._label_cache.popitem(last=False)
         return self.label_set(labels, [c[0] for c in cached], [c[1] for c in cached])
 
     def label_set(self, labels: Sequence[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> LabelSet:
