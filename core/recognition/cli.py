@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Rank typed action labels for each sequence in the given files."
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=f"files to classify: {SUPPORTED}")
     parser.add_argument("--labels", help='actions to rank, separated by ";", "," or new lines, e.g. "drink water; clapping"')
-    parser.add_argument("--labels-file", type=Path, help="a text file of labels, one per line (instead of or with --labels)")
+    parser.add_argument("--labels-file", type=Path, help="a text file of labels, one per line (\";\" and \",\" also separate); combines with --labels")
     parser.add_argument("--top-k", type=int, default=5, metavar="K", help="how many labels to show (default 5; 0 = all)")
     parser.add_argument("--json", action="store_true", help="one JSON object per sequence per line")
     parser.add_argument("--mirrored", action="store_true", help="videos are mirror views (NTU RGB videos, selfie cameras)")
