@@ -68,7 +68,8 @@ def class_logits(
     Taking the best few prototypes rather than all lets a class match on the descriptions that
     fit the observed motion without being dragged down by the ones that describe other aspects.
     """
-    sims = torch.einsum("nd,ckd->nck", embedding.float(), prototypes.float())
+    with torch.autocast(device_type=embedding.device.type, enabled=False):  # cosines need fp32 under bf16 training
+        sims = torch.einsum("nd,ckd->nck", embedding.float(), prototypes.float())
     sims = sims.masked_fill(~valid.unsqueeze(0), float("-inf"))
     top = sims.topk(min(top_k, sims.shape[-1]), dim=-1).values
     finite = torch.isfinite(top)
