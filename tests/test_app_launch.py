@@ -26,11 +26,17 @@ def test_main_listens_on_all_interfaces_port_7860_unless_told_otherwise(monkeypa
     assert [(c["server_name"], c["server_port"]) for c in calls] == [("0.0.0.0", 7860), ("127.0.0.1", 7999)]
 
 
-def test_app_py_refuses_missing_or_damaged_weights_without_a_traceback(tmp_path):
+def test_app_py_refuses_bad_weights_or_device_without_a_traceback(tmp_path):
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
-    for weights, reason in ((tmp_path / "absent.safetensors", "not found"), (damaged, "")):
-        run = subprocess.run([sys.executable, "app.py", "--weights", str(weights)], cwd=REPO_ROOT,
+    good = save_small_weights(tmp_path / "small.safetensors")
+    cases = [
+        (["--weights", str(tmp_path / "absent.safetensors")], "not found"),
+        (["--weights", str(damaged)], "not a readable safetensors"),
+        (["--weights", str(good), "--device", "abacus"], "unknown device"),
+    ]
+    for arguments, reason in cases:
+        run = subprocess.run([sys.executable, "app.py", *arguments], cwd=REPO_ROOT,
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 1
         assert run.stderr.startswith("error: the demo cannot start:") and reason in run.stderr
