@@ -71,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     import torch
 
     from core.training.configs import get_config
+    from core.training.tasks import split_folder
     from core.training.text_bank import TextBank
     from core.training.trainer import train
 
@@ -89,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"building the text bank {args.text_bank} (once)", file=sys.stderr)
         _build_text_bank(args.text_bank, args.corpus)
     bank = TextBank(args.text_bank, device)
-    out = args.out or Path("runs") / f"{args.config}-{args.split}-{args.variant}"
+    out = args.out or Path("runs") / f"{args.config}-{split_folder(args.split)}-{args.variant}"
     path = train(task, bank, config, args.variant, out, device, args.resume, args.backbone, args.pretrain_only, args.quiet)
     print(path)
     return 0

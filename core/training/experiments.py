@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.evaluation.report import percent
 from core.training.configs import CONFIGS, VARIANTS
-from core.training.tasks import ALL_ACTIONS
+from core.training.tasks import ALL_ACTIONS, split_folder
 
 SPLITS = ("split1", "split2", "split3")
 METRICS = (("ZSL top-1", ("zsl", "top1")), ("ZSL top-5", ("zsl", "top5")),
@@ -40,11 +40,6 @@ class Job:
     after: str | None = None  # name of the job that must finish first
     seconds: float = 0.0
     failed: str = ""
-
-
-def split_folder(split: str) -> str:
-    """Output folder name of a split given by name or by a split file path."""
-    return Path(split).stem if split.endswith(".json") else split
 
 
 def plan(args: argparse.Namespace) -> list[Job]:

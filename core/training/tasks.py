@@ -9,6 +9,11 @@ from core.training.data import SUBSETS, LabelledClips, ZeroShotTask
 ALL_ACTIONS = "all"
 
 
+def split_folder(split: str) -> str:
+    """Output folder name of a split given by name or by a split file path."""
+    return Path(split).stem if split.endswith(".json") else split
+
+
 def load_training_corpus(path: Path | str):
     """A corpus folder written by ``python -m core corpus build``."""
     path = Path(path)
