@@ -66,6 +66,14 @@ def test_draw_caption_writes_in_the_bottom_left_corner():
     assert frame[-20:, :100].sum() > 0 and frame[:100, -100:].sum() == 0
 
 
+def test_a_mild_focus_is_shown_relative_to_the_uniform_share():
+    importance = np.full(NUM_JOINTS, 1.0)
+    importance[[JOINT["left_hand"], JOINT["right_hand"]]] = 1.4  # what a trained KPD gives
+    colors = importance_colors(importance)
+    assert tuple(colors[JOINT["right_hand"]]) == tuple(HOT.astype(np.uint8))
+    assert colors[JOINT["left_knee"], 0] < colors[JOINT["left_knee"], 2]  # the rest stays blue
+
+
 def test_an_undecided_model_leaves_every_joint_cold():
     colors = importance_colors(np.full(NUM_JOINTS, 1 / NUM_JOINTS) + np.linspace(-0.001, 0.001, NUM_JOINTS))
     assert (colors[:, 2] > colors[:, 0]).all()  # all blue, none red
