@@ -130,6 +130,19 @@ def test_npz_holds_named_sequences_and_an_optional_fps(tmp_path):
     assert sequences[1].duration_s == pytest.approx(0.4)
 
 
+def test_npz_written_by_pose_extraction_reads_back_as_its_skeleton(tmp_path):
+    from core.pose.video import VideoPose
+
+    skeleton = np.stack([_walker(5), np.zeros_like(_walker(5))])
+    pose = VideoPose(skeleton=skeleton, image=np.zeros((2, 5, 25, 2), np.float32),
+                     visibility=np.ones((2, 5, 25), np.float32), fps=25.0, frame_size=(640, 480),
+                     people_found=1)
+    pose.save_npz(tmp_path / "extracted.npz")
+    [sequence] = read_sequences(tmp_path / "extracted.npz")
+    assert sequence.key == "skeleton" and sequence.fps == 25.0
+    np.testing.assert_allclose(sequence.skeleton[0], skeleton[0])
+
+
 @pytest.mark.parametrize(
     "arrays, message",
     [

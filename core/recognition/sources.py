@@ -17,6 +17,8 @@ from core.recognition.validation import SkeletonInputError, check_skeleton
 
 DEFAULT_FPS = 30.0
 VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+# The arrays of a pose-extraction archive (core.pose.video.VideoPose.save_npz) besides fps.
+EXTRACTION_KEYS = {"skeleton", "image", "visibility"}
 SUPPORTED = ".npy, .npz, .skeleton (NTU RGB+D) and videos (" + ", ".join(sorted(VIDEO_SUFFIXES)) + ")"
 
 
@@ -79,6 +81,10 @@ def _read_npz(path: Path) -> list[SkeletonSequence]:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise SourceError(f"{path}: not a readable .npz archive ({error})") from None
     fps = _npz_fps(path, arrays.pop("fps", None))
+    if EXTRACTION_KEYS <= arrays.keys():
+        # Written by `python -m core extract` or the app's video tab: one skeleton plus the
+        # image joints, visibility and frame facts that describe it.
+        arrays = {"skeleton": arrays["skeleton"]}
     if not arrays:
         raise SourceError(f"{path}: the archive holds no skeleton arrays")
     return [_sequence(path, key, array, fps) for key, array in arrays.items()]
