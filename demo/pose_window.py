@@ -10,9 +10,8 @@ from collections import Counter, deque
 
 import numpy as np
 
-from core.skeleton.layout import NUM_JOINTS
+from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 
-MAX_BODIES = 2
 
 
 class PoseWindow:

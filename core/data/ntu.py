@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.skeleton.layout import NUM_JOINTS
+from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 
-MAX_BODIES = 2
 # Denoising thresholds of the common NTU preprocessing (e.g. CTR-GCN's get_raw_denoised_data).
 NOISE_MAX_FRAMES = 11
 NOISE_SPREAD_RATIO = 0.8

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.skeleton.layout import MAX_BODIES
 from core.skeleton.transforms import as_bodies, normalize, resample
-
-MAX_BODIES = 2
 
 
 def prepare_window(skeleton: np.ndarray, length: int = 64) -> np.ndarray:

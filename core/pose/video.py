@@ -19,9 +19,8 @@ import numpy as np
 from core.pose.errors import PoseInputError
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
-from core.skeleton.layout import NUM_JOINTS
+from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 
-MAX_BODIES = 2
 _PREFETCH = 8
 _END = object()
 

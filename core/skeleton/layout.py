@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 NUM_JOINTS = 25
+# Body slots of a sequence (M in (M, T, 25, 3)), as NTU RGB+D and the model use them.
+MAX_BODIES = 2
 
 JOINT_NAMES: tuple[str, ...] = (
     "spine_base",
