@@ -92,5 +92,9 @@ class SkeletonContext(nn.Module):
 
     def probabilities(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
         """ONE prediction: the mean of the branches' softmax distributions over ``classes``."""
-        probabilities = [torch.softmax(logits, dim=-1) for logits in self.branch_logits(outputs, classes)]
-        return torch.stack(probabilities).mean(0)
+        return combine_branches(self.branch_logits(outputs, classes))
+
+
+def combine_branches(branch_logits: list[torch.Tensor]) -> torch.Tensor:
+    """The single prediction of several branches: the mean of their softmax distributions."""
+    return torch.stack([torch.softmax(logits, dim=-1) for logits in branch_logits]).mean(0)

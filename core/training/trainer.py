@@ -19,7 +19,7 @@ from core.evaluation.inference import autocast, class_probabilities, embed_windo
 from core.model.checkpoint import save_checkpoint
 from core.model.cpm import ContextPromptHead, mlm_loss
 from core.model.kpd import calibration_loss
-from core.model.network import ModelConfig, SkeletonContext
+from core.model.network import ModelConfig, SkeletonContext, combine_branches
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
 from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, whole_clip_windows
@@ -198,7 +198,7 @@ def train_context(
             _step(loss, optimizer, parameters, config)
             for key, value in losses.items():
                 sums[key] = sums.get(key, 0.0) + float(value.detach()) * len(labels)
-            probabilities = torch.stack([torch.softmax(l.detach().float(), -1) for l in branch_logits]).mean(0)
+            probabilities = combine_branches([logits.detach().float() for logits in branch_logits])
             correct += int((probabilities.argmax(-1) == labels).sum())
             seen += len(labels)
         scheduler.step()
