@@ -11,14 +11,9 @@ import tarfile
 from collections import Counter
 from pathlib import Path
 
-ARCHIVES = {
-    "nw-ucla": "nw-ucla.tar.xz",
-    "kard": "kard.tar.xz",
-    "msr-action3d": "msr-action3d.tar.xz",
-    "utkinect": "utkinect.tar.xz",
-    "cad-60": "cad-60.tar.xz",
-    "bandai-namco": "bandai-namco.tar.xz",
-}
+from core.data.sources import SOURCES
+
+ARCHIVES = {source: archive for source, (archive, _) in SOURCES.items()}
 
 # File name -> (subject, class key); the class key only has to tell one class from another.
 _NAME_PATTERNS = {

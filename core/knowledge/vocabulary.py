@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from core.knowledge.schema import VocabularyError, check_entries, check_label_map
+from core.knowledge.schema import NTU_CLASSES, VocabularyError, check_entries, check_label_map
 from core.skeleton.layout import parts_to_joint_mask
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 NTU_FILE = "ntu120.json"
-NTU_CLASSES = 120
 _SWAP = {"left": "right", "right": "left"}
 
 
@@ -192,8 +191,8 @@ def _load_cached(directory: Path) -> Vocabulary:
     label_map = _read_json(label_map_path)
     check_label_map(label_map, str(label_map_path))
     vocabulary = Vocabulary(_load_actions(directory), label_map, _load_styles(directory))
-    if vocabulary.missing_targets():
-        warnings.warn(f"label-map actions without knowledge: {vocabulary.missing_targets()}",
+    if missing := vocabulary.missing_targets():
+        warnings.warn(f"label-map actions without knowledge: {missing}",
                       VocabularyWarning, stacklevel=3)
     if vocabulary.alias_conflicts:
         warnings.warn("ambiguous aliases left out of lookups: " + "; ".join(vocabulary.alias_conflicts),
