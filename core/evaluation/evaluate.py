@@ -14,21 +14,24 @@ from core.training.data import LabelledClips, ZeroShotTask, whole_clip_windows
 from core.training.text_bank import TextBank
 
 
-def _log_scores(model: SkeletonContext, clips: LabelledClips, bank: TextBank, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _embed(model: SkeletonContext, clips: LabelledClips) -> dict[str, torch.Tensor]:
+    """Branch embeddings of whole clips; computed once per subset and scored against several class lists."""
+    return embed_windows(model, whole_clip_windows(clips, model.config.window))
+
+
+def _log_scores(model: SkeletonContext, embeddings: dict[str, torch.Tensor], actions: list[str], bank: TextBank,
+                classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Log of the single combined prediction over ``classes``, and each clip's class index."""
-    embeddings = embed_windows(model, whole_clip_windows(clips, model.config.window))
     probabilities = class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes))
     position = {name: i for i, name in enumerate(classes)}
-    labels = np.asarray([position[action] for action in clips.actions], dtype=np.int64)
+    labels = np.asarray([position[action] for action in actions], dtype=np.int64)
     return torch.log(probabilities.clamp(min=1e-12)).cpu().numpy(), labels
 
 
-def _concat(*clips: LabelledClips) -> LabelledClips:
-    merged = LabelledClips()
-    for part in clips:
-        for sequence, action in zip(part.sequences, part.actions):
-            merged.add(sequence, action)
-    return merged
+def _joined(*embeddings: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Embeddings of several subsets, in order; an empty subset (which has no branch keys) adds nothing."""
+    parts = [part for part in embeddings if len(part["spatial"])] or list(embeddings[:1])
+    return {key: torch.cat([part[key] for part in parts]) for key in parts[0]}
 
 
 def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
@@ -44,17 +47,21 @@ def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTas
         "counts": {name: len(clips) for name, clips in task.subsets.items()},
         "unseen_actions": task.unseen_actions,
     }
-    scores, labels = _log_scores(model, unseen_clips, bank, task.unseen_actions)
+    unseen = _embed(model, unseen_clips)
+    scores, labels = _log_scores(model, unseen, unseen_clips.actions, bank, task.unseen_actions)
     results["zsl"] = {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5)}
 
     gzsl_classes = task.train_actions + task.unseen_actions
-    test = _concat(task.subset("test_seen"), unseen_clips)
-    scores, labels = _log_scores(model, test, bank, gzsl_classes)
+    seen_clips = task.subset("test_seen")
+    scores, labels = _log_scores(model, _joined(_embed(model, seen_clips), unseen),
+                                 seen_clips.actions + unseen_clips.actions, bank, gzsl_classes)
     seen_mask = np.arange(len(gzsl_classes)) < len(task.train_actions)
-    calibration_clips = _concat(task.subset("calibration_seen"), task.subset("calibration_unseen"))
-    if task.validation_actions and len(task.subset("calibration_seen")) and len(task.subset("calibration_unseen")):
+    calibration_seen, calibration_unseen = task.subset("calibration_seen"), task.subset("calibration_unseen")
+    if task.validation_actions and len(calibration_seen) and len(calibration_unseen):
         calibration_classes = task.train_actions + task.validation_actions
-        cal_scores, cal_labels = _log_scores(model, calibration_clips, bank, calibration_classes)
+        cal_scores, cal_labels = _log_scores(
+            model, _joined(_embed(model, calibration_seen), _embed(model, calibration_unseen)),
+            calibration_seen.actions + calibration_unseen.actions, bank, calibration_classes)
         offset = choose_calibration(cal_scores, cal_labels, np.arange(len(calibration_classes)) < len(task.train_actions))
         source = "calibration_seen + calibration_unseen"
     else:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SUPPORTED, SkeletonSequence, SourceError, read_sequences
-from core.skeleton.transforms import present_frames
 
 if TYPE_CHECKING:
     from core.recognition.recognizer import Ranking
@@ -103,7 +102,7 @@ def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, ran
             record["rank_of"] = {"label": rank_of, "rank": ranking.rank_of(rank_of), "of": len(ranking.entries)}
         print(json.dumps(record), flush=True)
         return
-    bodies = int(present_frames(sequence.skeleton).any(axis=1).sum())
+    bodies = sequence.skeleton.shape[0]  # check_skeleton keeps only bodies that appear
     frames = sequence.skeleton.shape[1]
     name = sequence.input if sequence.key is None else f"{sequence.input} [{sequence.key}]"
     print(f"{name}  ({frames} frames, {sequence.duration_s:.1f} s, {bodies} bod{'y' if bodies == 1 else 'ies'})")
