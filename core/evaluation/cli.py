@@ -29,15 +29,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import torch
-
     from core.evaluation.evaluate import evaluate
+    from core.evaluation.inference import resolve_device
     from core.evaluation.report import markdown, write_report
     from core.model.checkpoint import load_checkpoint
     from core.training.cli import load_task
     from core.training.text_bank import TextBank
 
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(args.device)
     model, metadata = load_checkpoint(args.checkpoint, device)
     split = args.split or metadata.get("split")
     if not split or split == "all":

@@ -1,4 +1,4 @@
-"""Embedding prepared windows in batches and turning embeddings into class probabilities."""
+"""Choosing the device, embedding prepared windows in batches, and turning embeddings into class probabilities."""
 
 from __future__ import annotations
 
@@ -10,6 +10,21 @@ from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
 
 _BRANCHES = ("spatial", "temporal")
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_device(device: str | None) -> torch.device:
+    """The requested torch device, or the GPU when present; refuses a GPU that is not there."""
+    try:
+        resolved = torch.device(device or default_device())
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {device!r}: {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was requested but this machine has no usable CUDA GPU; use cpu")
+    return resolved
 
 
 def autocast(device: torch.device):

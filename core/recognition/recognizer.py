@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from core.evaluation.inference import autocast
+from core.evaluation.inference import autocast, resolve_device
 from core.model.checkpoint import load_checkpoint
 from core.model.inputs import prepare_window
 from core.model.network import SkeletonContext
@@ -33,21 +33,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
 _BRANCHES = ("spatial", "temporal")
 MAX_CACHED_LABELS = 2048  # ~40 KB each: bounds a long-running app that sees many typed labels
-
-
-def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def resolve_device(device: str | None) -> torch.device:
-    """The requested torch device, or the GPU when present; refuses a GPU that is not there."""
-    try:
-        resolved = torch.device(device or default_device())
-    except RuntimeError as error:
-        raise ValueError(f"unknown device {device!r}: {error}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was requested but this machine has no usable CUDA GPU; use cpu")
-    return resolved
 
 
 @dataclass(frozen=True)

@@ -70,15 +70,14 @@ def _run(args: argparse.Namespace) -> int:
 
     import torch
 
+    from core.evaluation.inference import resolve_device
     from core.training.configs import get_config
     from core.training.tasks import split_folder
     from core.training.text_bank import TextBank
     from core.training.trainer import train
 
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(args.device)
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError("--device cuda was asked for but no CUDA device is available")
         torch.backends.cudnn.benchmark = True
     config = get_config(args.config)
     if args.workers is not None:
