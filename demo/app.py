@@ -12,6 +12,7 @@ import gradio as gr
 
 from core.pose.asset import ensure_pose_model
 from core.recognition.labels import LabelError, parse_labels
+from core.recognition.sources import SKELETON_SUFFIXES
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
@@ -117,7 +118,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             with gr.Row():
                 with gr.Column():
                     skeleton_in = gr.File(label=".npy / .npz (T,25,3 or M,T,25,3, metres) or NTU .skeleton",
-                                          file_types=[".npy", ".npz", ".skeleton"], elem_id="skeleton-in")
+                                          file_types=list(SKELETON_SUFFIXES), elem_id="skeleton-in")
                     skeleton_go = gr.Button("Recognise", variant="primary", elem_id="skeleton-go")
                 skeleton_scores = gr.Label(num_top_classes=5, label="Top actions")
             skeleton_message = gr.Markdown()

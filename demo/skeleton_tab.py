@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from core.recognition.labels import LabelError, parse_labels
-from core.recognition.sources import SourceError, read_sequences
+from core.recognition.sources import SKELETON_SUFFIXES, SourceError, read_sequences
 from demo.engine import MAX_LABELS
 from demo.timeline import score_windows, timeline_frame
 
 TOP_K = 5
-SKELETON_SUFFIXES = (".npy", ".npz", ".skeleton")
 
 
 @dataclass

@@ -19,7 +19,8 @@ DEFAULT_FPS = 30.0
 VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 # The arrays of a pose-extraction archive (core.pose.video.VideoPose.save_npz) besides fps.
 EXTRACTION_KEYS = {"skeleton", "image", "visibility"}
-SUPPORTED = ".npy, .npz, .skeleton (NTU RGB+D) and videos (" + ", ".join(sorted(VIDEO_SUFFIXES)) + ")"
+SKELETON_SUFFIXES = (".npy", ".npz", ".skeleton")
+SUPPORTED = ", ".join(SKELETON_SUFFIXES) + " (NTU RGB+D) and videos (" + ", ".join(sorted(VIDEO_SUFFIXES)) + ")"
 
 
 class SourceError(ValueError):
