@@ -111,6 +111,9 @@ def _matrix() -> np.ndarray:
 # NTU_FROM_MEDIAPIPE @ landmarks (33, D) -> joints (25, D); every row sums to one.
 NTU_FROM_MEDIAPIPE: np.ndarray = _matrix()
 NTU_FROM_MEDIAPIPE.setflags(write=False)
+# Which landmarks each NTU joint is built from (its visibility is the least visible of them).
+_LANDMARKS_USED: np.ndarray = NTU_FROM_MEDIAPIPE != 0
+_LANDMARKS_USED.setflags(write=False)
 
 
 def landmarks_to_ntu(landmarks: np.ndarray) -> np.ndarray:
@@ -125,8 +128,7 @@ def visibility_to_ntu(visibility: np.ndarray) -> np.ndarray:
     """``(..., 33)`` landmark visibilities to ``(..., 25)``: a synthesised joint is as visible
     as the least visible landmark it is built from."""
     visibility = np.asarray(visibility, dtype=np.float32)
-    used = NTU_FROM_MEDIAPIPE != 0
-    masked = np.where(used, visibility[..., None, :], np.inf)
+    masked = np.where(_LANDMARKS_USED, visibility[..., None, :], np.inf)
     return masked.min(axis=-1).astype(np.float32)
 
 
