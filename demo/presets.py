@@ -35,8 +35,7 @@ def ntu_actions(last_id: int) -> list[str]:
     """NTU action names with ids 1..last_id, in NTU order, from the action knowledge."""
     from core.knowledge.vocabulary import load_vocabulary
 
-    actions = [a for a in load_vocabulary().actions.values() if a.ntu_id is not None and a.ntu_id <= last_id]
-    return [action.name for action in sorted(actions, key=lambda action: action.ntu_id)]
+    return [name for ntu_id, name in load_vocabulary().ntu_names().items() if ntu_id <= last_id]
 
 
 def preset_labels(name: str) -> list[str]:

@@ -25,6 +25,12 @@ _FIELDS_PER_BODY = 10
 _NAME_PATTERN = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
 
 
+def parse_ntu_name(name: str) -> tuple[int, int, int, int, int] | None:
+    """Setup, camera, performer, replication and 1-based action id from an NTU file name."""
+    match = _NAME_PATTERN.search(name)
+    return tuple(int(group) for group in match.groups()) if match else None  # type: ignore[return-value]
+
+
 class NtuFormatError(ValueError):
     """A file that is not a readable NTU skeleton file; the message says where and why."""
 
@@ -234,10 +240,7 @@ def read_skeleton(path: str | Path) -> NtuSkeleton:
     actor_ids = tuple(tuple(body.body_id for body in actor) for actor in actors)
     actor_ids += ((),) * (MAX_BODIES - len(actor_ids))
 
-    match = _NAME_PATTERN.search(path.name)
-    setup, camera, performer, replication, action = (
-        (int(group) for group in match.groups()) if match else (None,) * 5
-    )
+    setup, camera, performer, replication, action = parse_ntu_name(path.name) or (None,) * 5
     return NtuSkeleton(
         name=path.name.split(".")[0],
         num_frames=num_frames,

@@ -128,6 +128,11 @@ class Vocabulary:
                                     f"known labels: {sorted(labels)}")
         return labels[original_label]
 
+    def ntu_names(self) -> dict[int, str]:
+        """1-based NTU-120 class id -> canonical action name, in id order."""
+        named = sorted((a.ntu_id, a.name) for a in self.actions.values() if a.ntu_id is not None)
+        return dict(named)
+
     def action_sources(self) -> dict[str, list[str]]:
         """Canonical actions that have real data, each with the sources that provide it."""
         sources: dict[str, list[str]] = {}

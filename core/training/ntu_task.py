@@ -7,7 +7,6 @@ reported without calibration.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from core.training.data import LabelledClips, ZeroShotTask
@@ -26,7 +25,6 @@ TRAIN_SUBJECTS = frozenset(
     (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38, 45, 46, 47, 49, 50, 52, 53, 54,
      55, 56, 57, 58, 59, 70, 74, 78, 80, 81, 82, 83, 84, 85, 86, 89, 91, 92, 93, 94, 95, 97, 98, 100, 103)
 )
-_NAME = re.compile(r"S\d{3}C\d{3}P(\d{3})R\d{3}A(\d{3})")
 
 
 def is_ntu_folder(path: Path | str) -> bool:
@@ -34,19 +32,14 @@ def is_ntu_folder(path: Path | str) -> bool:
     return path.is_dir() and any(path.glob("*.skeleton"))
 
 
-def ntu_class_names(vocabulary) -> dict[int, str]:
-    """1-based NTU-120 id -> canonical action name, from the vocabulary's NTU entries."""
-    return {action.ntu_id: action.name for action in vocabulary.actions.values() if action.ntu_id is not None}
-
-
 def ntu_task(folder: Path | str, split: str, vocabulary) -> ZeroShotTask:
     """Read every ``.skeleton`` file of ``folder`` and arrange it by the NTU split ``split``."""
-    from core.data.ntu import read_skeleton
+    from core.data.ntu import parse_ntu_name, read_skeleton
 
     if split not in NTU_SPLITS:
         raise ValueError(f"unknown NTU split {split!r}; expected one of {sorted(NTU_SPLITS)}")
     classes, unseen_indices = NTU_SPLITS[split]
-    names = ntu_class_names(vocabulary)
+    names = vocabulary.ntu_names()
     missing = [i for i in range(1, classes + 1) if i not in names]
     if missing:
         raise ValueError(f"the vocabulary has no knowledge for NTU classes {missing[:10]}")
@@ -56,10 +49,10 @@ def ntu_task(folder: Path | str, split: str, vocabulary) -> ZeroShotTask:
     if not files:
         raise FileNotFoundError(f"no .skeleton files in {folder}")
     for path in files:
-        match = _NAME.search(path.name)
-        if match is None:
+        parsed = parse_ntu_name(path.name)
+        if parsed is None:
             raise ValueError(f"{path.name}: not an NTU file name (SsssCcccPpppRrrrAaaa.skeleton)")
-        performer, label = int(match.group(1)), int(match.group(2))
+        _, _, performer, _, label = parsed
         if label > classes:
             continue
         action = names[label]
