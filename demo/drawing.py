@@ -21,7 +21,10 @@ FOCUS_FLOOR = 0.2  # a peak under 1.2x the uniform share is too flat to call a f
 
 def importance_colors(importance: np.ndarray | None) -> np.ndarray:
     """RGB colour per joint, ``(25, 3)`` uint8, from an importance vector of any scale."""
-    weights = _relative(importance)
+    return _heat_colors(_relative(importance))
+
+
+def _heat_colors(weights: np.ndarray) -> np.ndarray:
     colors = COLD[None] + weights[:, None] * (HOT - COLD)[None]
     return np.clip(colors, 0, 255).astype(np.uint8)
 
@@ -48,8 +51,8 @@ def draw_skeletons(
     else:
         shown = np.asarray(visibility, dtype=np.float32).reshape(-1, NUM_JOINTS) >= MIN_VISIBILITY
     shown &= np.isfinite(points).all(axis=-1)
-    colors = importance_colors(importance)
     weights = _relative(importance)
+    colors = _heat_colors(weights)
     scale = _scale(canvas)
     thickness = max(1, round(2 * scale))
     for body, body_shown in zip(points, shown):
