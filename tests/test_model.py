@@ -122,7 +122,6 @@ def test_probabilities_combine_both_branches_into_one_distribution() -> None:
         probabilities = model.probabilities(model(_skeletons(5)), classes)
     assert probabilities.shape == (5, 3)
     assert torch.allclose(probabilities.sum(-1), torch.ones(5), atol=1e-5)
-    assert classes.subset([2, 0]).names == ["c", "a"]
 
 
 def test_prototype_sentences_use_descriptions_only_when_asked() -> None:

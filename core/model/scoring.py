@@ -49,16 +49,6 @@ class ClassPrototypes:
             self.temporal_valid.to(device),
         )
 
-    def subset(self, indices: list[int]) -> "ClassPrototypes":
-        index = torch.as_tensor(indices, dtype=torch.long, device=self.spatial.device)
-        return ClassPrototypes(
-            [self.names[i] for i in indices],
-            self.spatial[index],
-            self.spatial_valid[index],
-            self.temporal[index],
-            self.temporal_valid[index],
-        )
-
 
 def class_logits(
     embedding: torch.Tensor, prototypes: torch.Tensor, valid: torch.Tensor, top_k: int, temperature: float

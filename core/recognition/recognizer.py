@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -71,13 +71,11 @@ class Recognizer:
     def __init__(
         self,
         model: SkeletonContext,
-        metadata: dict[str, Any] | None = None,
         device: str | None = None,
         text_encoder: TextEncoder | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
-        self.metadata = dict(metadata or {})
         self.window = model.config.window
         self._text_encoder = text_encoder
         self._vocabulary = None
@@ -92,14 +90,16 @@ class Recognizer:
                 f"model weights not found: {path} (train them with `python -m core train` or pass --weights)"
             )
         resolved = resolve_device(device)
-        model, metadata = load_checkpoint(path, device=resolved)
-        return cls(model, metadata, str(resolved))
+        model, _ = load_checkpoint(path, device=resolved)
+        return cls(model, str(resolved))
 
     @property
     def text_encoder(self) -> TextEncoder:
         """Loaded on first use, so scoring with ready-made label sets never needs MiniLM."""
         if self._text_encoder is None:
-            self._text_encoder = TextEncoder(device=str(self.device))
+            from core.knowledge.sentence_table import SENTENCE_TABLE
+
+            self._text_encoder = TextEncoder(device=str(self.device), sentence_table=SENTENCE_TABLE)
         return self._text_encoder
 
     @property
