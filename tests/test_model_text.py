@@ -39,3 +39,47 @@ def test_token_states_cover_every_token_including_masks(cache) -> None:
 def test_missing_model_is_reported(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="no MiniLM model"):
         TextEncoder(model_path=tmp_path)
+
+
+def test_shipped_sentence_table_covers_the_knowledge_and_matches_minilm(cache) -> None:
+    from core.knowledge.sentence_table import SENTENCE_TABLE, knowledge_sentences
+    from core.knowledge.vocabulary import load_vocabulary
+    from core.model.text import load_sentence_table
+
+    encoder = TextEncoder(cache_dir=cache)
+    table = load_sentence_table(SENTENCE_TABLE, encoder.stamp)
+    missing = sorted(set(knowledge_sentences(load_vocabulary())) - set(table))
+    assert not missing, (f"{len(missing)} knowledge sentences are not in the shipped table, e.g. {missing[:2]}; "
+                         "rebuild it with: python -m core.knowledge.sentence_table")
+    sample = sorted(table)[::300]
+    fresh = TextEncoder(cache_dir=cache / "fresh").encode(sample)
+    assert np.abs(fresh - np.stack([table[s] for s in sample])).max() < 2e-3
+
+
+def test_table_sentences_skip_the_network_and_others_still_encode(cache, tmp_path) -> None:
+    from core.model.text import save_sentence_table
+
+    stamp = TextEncoder(cache_dir=cache).stamp
+    vector = np.zeros((1, 384), dtype=np.float32)
+    vector[0, 0] = 1.0
+    save_sentence_table(tmp_path / "table.safetensors", ["a known sentence."], vector, stamp)
+    encoder = TextEncoder(cache_dir=tmp_path / "cache", sentence_table=tmp_path / "table.safetensors")
+    assert np.array_equal(encoder.encode(["a known sentence."]), vector)
+    assert encoder._model is None
+    assert encoder.encode(["a person waves."])[0] @ vector[0] < 0.99
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign encoder"])
+def test_a_damaged_or_foreign_table_is_ignored_with_a_warning(cache, tmp_path, damage) -> None:
+    from core.model.text import save_sentence_table
+
+    path = tmp_path / "table.safetensors"
+    stamp = TextEncoder(cache_dir=cache).stamp
+    vector = np.eye(384, dtype=np.float32)[:1]
+    save_sentence_table(path, ["a person waves."], vector, stamp if damage == "truncated" else "another-model-1")
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    encoder = TextEncoder(cache_dir=cache, sentence_table=path)
+    with pytest.warns(UserWarning, match="ignoring the sentence table"):
+        encoded = encoder.encode(["a person waves."])
+    assert not np.array_equal(encoded, vector)

