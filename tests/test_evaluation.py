@@ -11,7 +11,9 @@ import torch
 
 from core.__main__ import main
 from core.evaluation import evaluate as evaluate_module
-from core.evaluation.metrics import choose_calibration, gzsl_accuracy, harmonic_mean, topk_accuracy
+from core.evaluation.metrics import (
+    choose_calibration, class_mean_accuracy, gzsl_accuracy, harmonic_mean, topk_accuracy,
+)
 from core.evaluation.report import markdown, write_report
 from core.model.checkpoint import load_checkpoint
 from core.training import trainer
@@ -20,6 +22,13 @@ from core.training.text_bank import TextBank
 from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 
 TINY = replace(get_config("tiny"), pretrain_epochs=1, context_epochs=1)
+
+
+def test_class_mean_accuracy_weighs_every_class_once() -> None:
+    scores = np.eye(3)[[0, 0, 0, 1, 2]]  # predictions 0, 0, 0, 1, 2
+    labels = np.array([0, 0, 0, 2, 2])  # class 0: 3/3 right, class 2: 1/2 right
+    assert class_mean_accuracy(scores, labels) == pytest.approx(0.75)
+    assert topk_accuracy(scores, labels, 1) == pytest.approx(0.8)
 
 
 def test_topk_accuracy() -> None:

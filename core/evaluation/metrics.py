@@ -16,6 +16,15 @@ def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int = 1) -> float:
     return float(np.mean(np.any(top == np.asarray(labels)[:, None], axis=1)))
 
 
+def class_mean_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy of each class present, averaged: every action counts once, whatever its size."""
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        return float("nan")
+    correct = scores.argmax(1) == labels
+    return float(np.mean([correct[labels == c].mean() for c in np.unique(labels)]))
+
+
 def harmonic_mean(seen: float, unseen: float) -> float:
     return 0.0 if seen + unseen == 0 else 2 * seen * unseen / (seen + unseen)
 

@@ -26,6 +26,7 @@ from core.training.tasks import ALL_ACTIONS, split_folder
 
 SPLITS = ("split1", "split2", "split3")
 METRICS = (("ZSL top-1", ("zsl", "top1")), ("ZSL top-5", ("zsl", "top5")),
+           ("ZSL class mean", ("zsl", "class_mean_top1")),
            ("GZSL S", ("gzsl", "calibrated", "seen")), ("GZSL U", ("gzsl", "calibrated", "unseen")),
            ("GZSL H", ("gzsl", "calibrated", "harmonic")))
 
@@ -112,7 +113,10 @@ def run_all(jobs: list[Job], slots: int) -> list[Job]:
 
 
 def _value(results: dict, path: tuple[str, ...]) -> float:
+    """One metric of an evaluation.json; NaN when that evaluation predates the metric."""
     for key in path:
+        if key not in results:
+            return float("nan")
         results = results[key]
     return float(results)
 
