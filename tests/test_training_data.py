@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from core.skeleton.layout import BODY_PARTS, parts_to_joint_mask
-from core.training.data import EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.data import (
+    EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, mirror_targets, whole_clip_windows,
+)
 
 
 @dataclass
@@ -100,6 +102,26 @@ def test_train_windows_are_prepared_and_reproducible() -> None:
     assert torch.all(window[1] == 0)
     with pytest.raises(ValueError, match="outside the class list"):
         TrainWindows(task.subset("test_unseen"), task.train_actions, 16, 0)
+
+
+def test_mirror_targets_swap_sided_twins_and_keep_the_rest() -> None:
+    classes = ["drink water", "wave left hand", "wave right hand", "raise left hand"]
+    twins = {"wave left hand": "wave right hand", "wave right hand": "wave left hand", "raise left hand": "raise right hand"}
+    assert mirror_targets(classes, twins.get) == [0, 2, 1, -1]  # raise right hand is not trained: never mirror
+
+
+def test_mirrored_windows_are_relabelled_to_the_twin() -> None:
+    clips = LabelledClips()
+    rng = np.random.default_rng(0)
+    for action in ("wave left hand", "wave right hand", "clapping"):
+        clips.add(rng.normal(size=(20, 25, 3)).astype(np.float32), action)
+    classes = ["clapping", "wave left hand", "wave right hand"]
+    plain = TrainWindows(clips, classes, 16, seed=1)
+    mirrored = TrainWindows(clips, classes, 16, seed=1, mirror_to=[0, 2, 1])
+    labels = {(key % 3, mirrored[key][1]) for key in range(60)}
+    assert labels == {(0, 1), (0, 2), (1, 2), (1, 1), (2, 0)}  # waves flip sides about half the time
+    flipped = [key for key in range(60) if key % 3 == 0 and mirrored[key][1] == 2]
+    assert flipped and not torch.equal(mirrored[flipped[0]][0], plain[flipped[0]][0])
 
 
 def test_epoch_sampler_permutes_every_sample_once_per_epoch() -> None:

@@ -25,6 +25,7 @@ class TrainConfig:
     clip_norm: float = 5.0
     workers: int = 0
     seed: int = 0
+    mirror: bool = False  # left/right mirror half the training windows, swapping sided labels
 
     def model_config(self, variant: str) -> ModelConfig:
         base = ModelConfig(backbone=BackboneConfig(channels=self.channels), window=self.window)
@@ -51,6 +52,7 @@ CONFIGS: dict[str, TrainConfig] = {
         batch_size=32,
         pretrain_epochs=8,
         context_epochs=6,
+        mirror=True,
     ),
     # Seconds on a CPU: exercises every code path in tests, learns nothing useful.
     "tiny": TrainConfig(

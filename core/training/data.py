@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 
 from core.model.inputs import prepare_window
-from core.skeleton.transforms import random_window, rotate, rotation_matrix
+from core.skeleton.transforms import mirror, random_window, rotate, rotation_matrix
 
 SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
 
@@ -43,14 +43,32 @@ class ZeroShotTask:
         return self.subsets.get(name, LabelledClips())
 
 
+def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> list[int]:
+    """Class index of each class after a left/right mirror, or -1 where that class is not trained.
+
+    A mirrored "wave left hand" is a "wave right hand"; an action without a sided twin (drink
+    water, clapping) stays itself, since doing it with the other hand is the same action.
+    """
+    position = {name: i for i, name in enumerate(classes)}
+    targets = []
+    for name in classes:
+        twin = twin_of(name)
+        targets.append(position[name] if twin is None else position.get(twin, -1))
+    return targets
+
+
 class TrainWindows(torch.utils.data.Dataset):
     """Random 50-100 % sub-intervals, prepared and slightly rotated; deterministic per (seed, key).
 
     Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
-    a resumed run draws the same ones again, and DataLoader workers need no shared state.
+    a resumed run draws the same ones again, and DataLoader workers need no shared state. With
+    ``mirror_to`` (from ``mirror_targets``) half the windows are mirrored left/right and relabelled.
     """
 
-    def __init__(self, clips: LabelledClips, classes: list[str], length: int, seed: int, max_angle: float = 0.26) -> None:
+    def __init__(
+        self, clips: LabelledClips, classes: list[str], length: int, seed: int, max_angle: float = 0.26,
+        mirror_to: list[int] | None = None,
+    ) -> None:
         position = {name: i for i, name in enumerate(classes)}
         unknown = sorted(set(clips.actions) - set(position))
         if unknown:
@@ -60,6 +78,7 @@ class TrainWindows(torch.utils.data.Dataset):
         self.length = length
         self.seed = seed
         self.max_angle = max_angle
+        self.mirror_to = mirror_to
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -69,7 +88,10 @@ class TrainWindows(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, key])
         window = prepare_window(random_window(self.sequences[index], self.length, rng), self.length)
         angles = rng.uniform(-self.max_angle, self.max_angle, size=3)
-        return torch.from_numpy(rotate(window, rotation_matrix(angles))), self.labels[index]
+        label = self.labels[index]
+        if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
+            window, label = mirror(window), self.mirror_to[label]
+        return torch.from_numpy(rotate(window, rotation_matrix(angles))), label
 
 
 class EpochSampler(torch.utils.data.Sampler[int]):

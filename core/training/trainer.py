@@ -22,7 +22,7 @@ from core.model.kpd import calibration_loss
 from core.model.network import ModelConfig, SkeletonContext, combine_branches
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
-from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, mirror_targets, whole_clip_windows
 from core.training.text_bank import TextBank
 
 MODEL_FILE = "model.safetensors"
@@ -68,6 +68,15 @@ def _optimizer(parameters, config: TrainConfig, epochs: int):
     return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
 
 
+def _train_windows(task: ZeroShotTask, config: TrainConfig, window: int, seed: int) -> TrainWindows:
+    mirror_to = None
+    if config.mirror:
+        from core.knowledge.vocabulary import load_vocabulary
+
+        mirror_to = mirror_targets(task.train_actions, load_vocabulary().mirror_twin)
+    return TrainWindows(task.subset("train"), task.train_actions, window, seed, mirror_to=mirror_to)
+
+
 def _step(loss: torch.Tensor, optimizer, parameters, config: TrainConfig) -> None:
     if not torch.isfinite(loss):
         raise FloatingPointError("the training loss became NaN or infinite; lower the learning rate")
@@ -98,7 +107,7 @@ def pretrain_backbone(
         scheduler.load_state_dict(state["scheduler"])
         start = state["epoch"] + 1
         log.write(event="resume", stage="pretrain", epoch=start)
-    dataset = TrainWindows(task.subset("train"), classes, model_config.window, config.seed)
+    dataset = _train_windows(task, config, model_config.window, config.seed)
     sampler = EpochSampler(len(dataset), config.seed)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.pretrain_epochs):
@@ -174,7 +183,7 @@ def train_context(
         start = state["epoch"] + 1
         log.write(event="resume", stage="context", epoch=start)
     validation = _validation_probe(task, bank, model_config)
-    dataset = TrainWindows(task.subset("train"), classes, model_config.window, config.seed + 1)
+    dataset = _train_windows(task, config, model_config.window, config.seed + 1)
     sampler = EpochSampler(len(dataset), config.seed + 1)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.context_epochs):
