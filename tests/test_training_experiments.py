@@ -35,11 +35,13 @@ def test_runner_trains_evaluates_and_tabulates(tmp_path, synthetic_bank) -> None
     out = tmp_path / "experiments"
     code = experiments.main(["--corpus", str(corpus), "--text-bank", str(synthetic_bank), "--out", str(out),
                              "--config", "tiny", "--device", "cpu", "--jobs", "2", "--workers", "0",
-                             "--splits", str(split), "--variants", "baseline", "--no-shipped"])
+                             "--splits", str(split), "--variants", "baseline", "--no-shipped", "--mirror"])
     assert code == 0, (out / "tiny_split" / "baseline.log").read_text()[-2000:]
     evaluation = json.loads((out / "tiny_split" / "baseline" / "evaluation.json").read_text())
     assert evaluation["variant"] == "baseline" and evaluation["unseen_actions"] == ["nod"]
     assert (out / "tiny_split" / "backbone.pt").exists()
+    start = json.loads((out / "tiny_split" / "baseline" / "train_log.jsonl").read_text().splitlines()[0])
+    assert start["event"] == "start" and start["mirror"] is True
     results = (out / "results.md").read_text()
     assert "| baseline | 1 |" in results
     assert json.loads((out / "results.json").read_text())["jobs"]["{}/baseline".format(split)]["failed"] == ""

@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone", type=Path, help="pre-trained backbone file to share between variants (created if missing)")
     parser.add_argument("--pretrain-only", action="store_true", help="stop after pre-training the backbone")
     parser.add_argument("--workers", type=int, help="data-loading processes on CUDA (default: the config's)")
+    parser.add_argument("--mirror", action="store_true", help="mirror half the training windows left/right (sided labels swap)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
                         help="encode the prototypes and prompts of every vocabulary action (only the --corpus's "
@@ -84,6 +85,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.workers < 0:
             raise ValueError("--workers cannot be negative")
         config = replace(config, workers=args.workers)
+    if args.mirror:
+        config = replace(config, mirror=True)
     task = load_task(args.corpus, args.split)
     if not args.text_bank.exists():
         print(f"building the text bank {args.text_bank} (once)", file=sys.stderr)

@@ -250,8 +250,8 @@ def train(
     model_config = config.model_config(variant)
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
-    log.write(event="start", config=config.name, variant=variant, split=task.name, device=str(device),
-              train_clips=len(task.subset("train")), classes=len(task.train_actions))
+    log.write(event="start", config=config.name, mirror=config.mirror, variant=variant, split=task.name,
+              device=str(device), train_clips=len(task.subset("train")), classes=len(task.train_actions))
     if backbone_path.exists():
         saved = torch.load(backbone_path, map_location="cpu", weights_only=False)
         if tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions:
