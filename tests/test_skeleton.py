@@ -137,3 +137,12 @@ def test_random_window_covers_the_requested_fraction() -> None:
         window = random_window(sequence, 64, rng)
         assert window.shape == (64, 25, 3)
         assert 49 <= window[-1, 0, 0] - window[0, 0, 0] <= 99
+
+
+def test_assign_slots_continues_lost_tracks_and_drops_a_third_person() -> None:
+    from core.skeleton.slots import assign_slots
+
+    frames_of = {"a": {0, 1, 2}, "b": {1, 2, 3}, "a-again": {5, 6}, "c": {2, 5}}
+    # a and b overlap: two slots; a-again shares no frame with a: same person; c overlaps both slots.
+    assert assign_slots(["a", "b", "a-again", "c"], frames_of, max_slots=2) == [["a", "a-again"], ["b"]]
+    assert assign_slots(["a", "b", "c"], frames_of, max_slots=1) == [["a"]]

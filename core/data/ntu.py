@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
+from core.skeleton.slots import assign_slots
 
 # Denoising thresholds of the common NTU preprocessing (e.g. CTR-GCN's get_raw_denoised_data).
 NOISE_MAX_FRAMES = 11
@@ -202,17 +203,9 @@ def choose_actors(bodies: list[NtuBody] | tuple[NtuBody, ...]) -> list[list[NtuB
     actor; one that overlaps both actors is left out.
     """
     candidates = [body for body in bodies if not looks_like_noise(body)] or list(bodies)
-    actors: list[list[NtuBody]] = []
-    for body in sorted(candidates, key=lambda b: b.motion, reverse=True):
-        for actor in actors:
-            taken = np.concatenate([member.frames for member in actor])
-            if not np.intersect1d(taken, body.frames).size:
-                actor.append(body)
-                break
-        else:
-            if len(actors) < MAX_BODIES:
-                actors.append([body])
-    return actors
+    order = sorted(range(len(candidates)), key=lambda i: candidates[i].motion, reverse=True)
+    frames_of = {i: set(candidates[i].frames.tolist()) for i in order}
+    return [[candidates[i] for i in slot] for slot in assign_slots(order, frames_of, MAX_BODIES)]
 
 
 def read_skeleton(path: str | Path) -> NtuSkeleton:

@@ -20,6 +20,7 @@ from core.pose.errors import PoseInputError
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
+from core.skeleton.slots import assign_slots
 
 _PREFETCH = 8
 _END = object()
@@ -115,17 +116,7 @@ def _slots(poses: list[FramePose], max_bodies: int) -> list[list[int]]:
     for index, pose in enumerate(poses):
         for track in pose.track_ids:
             frames_of.setdefault(track, set()).add(index)
-    slots: list[list[int]] = []
-    for track in sorted(frames_of, key=lambda t: (-len(frames_of[t]), t)):
-        target = next(
-            (slot for slot in slots if not any(frames_of[t] & frames_of[track] for t in slot)),
-            None,
-        )
-        if target is not None:
-            target.append(track)
-        elif len(slots) < max_bodies:
-            slots.append([track])
-    return slots
+    return assign_slots(sorted(frames_of, key=lambda t: (-len(frames_of[t]), t)), frames_of, max_bodies)
 
 
 def assemble(
