@@ -68,6 +68,10 @@ class SharedRecognizer:
         with self._lock:
             return self._loaded().rank(skeleton, labels)
 
+    def rank_many(self, skeletons: Sequence[np.ndarray], labels):
+        with self._lock:
+            return self._loaded().rank_many(skeletons, labels)
+
     def submit_encode(self, labels: Sequence[str]) -> Future:
         """Encode labels in the background; the future gives the LabelSet."""
         return self._worker.submit(self.encode_labels, labels)

@@ -53,7 +53,7 @@ def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer)
         top = ", ".join(f"{label} {probability:.0%}" for label, probability in ranking.top(3))
         rows.append((sequence.key or Path(path).name, sequence.skeleton.shape[1], top))
     first = sequences[0]
-    predictions = score_windows(first.skeleton, first.fps, lambda clip: recognizer.rank(clip, label_set))
+    predictions = score_windows(first.skeleton, first.fps, lambda clips: recognizer.rank_many(clips, label_set))
     message = f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]})."
     return SkeletonResult(
         message,

@@ -18,6 +18,7 @@ from core.skeleton.transforms import as_bodies, present_frames
 
 WINDOW_S = 2.0
 STRIDE_S = 0.5
+BATCH_WINDOWS = 32
 
 
 @dataclass(frozen=True)
@@ -49,24 +50,30 @@ def window_bounds(
 def score_windows(
     skeleton: np.ndarray,
     fps: float,
-    rank: Callable[[np.ndarray], object],
+    rank_many: Callable[[list[np.ndarray]], list],
     window_s: float = WINDOW_S,
     stride_s: float = STRIDE_S,
     progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH_WINDOWS,
 ) -> list[WindowPrediction]:
-    """Rank every window in which someone is present; ``rank`` maps a clip to a Ranking."""
+    """Rank every window in which someone is present; ``rank_many`` maps clips to Rankings.
+
+    Windows go to the model ``batch`` at a time, which is several times faster than one by one;
+    ``progress`` hears (windows done, windows to score) after each batch.
+    """
     bodies = as_bodies(skeleton)
     present = present_frames(bodies).any(axis=0)
-    bounds = window_bounds(bodies.shape[1], fps, window_s, stride_s)
+    scored = [(s, e) for s, e in window_bounds(bodies.shape[1], fps, window_s, stride_s) if present[s:e].sum() >= 2]
     predictions = []
-    for index, (start, end) in enumerate(bounds):
-        if present[start:end].sum() >= 2:
-            ranking = rank(bodies[:, start:end][:, present[start:end]])
-            predictions.append(
-                WindowPrediction(start / fps, end / fps, tuple(ranking.entries), np.asarray(ranking.joint_importance))
-            )
+    for first in range(0, len(scored), batch):
+        chunk = scored[first : first + batch]
+        rankings = rank_many([bodies[:, s:e][:, present[s:e]] for s, e in chunk])
+        predictions += [
+            WindowPrediction(s / fps, e / fps, tuple(r.entries), np.asarray(r.joint_importance))
+            for (s, e), r in zip(chunk, rankings)
+        ]
         if progress is not None:
-            progress(index + 1, len(bounds))
+            progress(first + len(chunk), len(scored))
     return predictions
 
 

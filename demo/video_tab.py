@@ -87,7 +87,7 @@ def analyse_video(
 
     label_set = recognizer.encode_labels(labels)
     predictions = score_windows(
-        pose.skeleton, pose.fps, lambda clip: recognizer.rank(clip, label_set),
+        pose.skeleton, pose.fps, lambda clips: recognizer.rank_many(clips, label_set),
         progress=lambda done, total: report(_EXTRACT + _SCORE * done / total, "Scoring windows"),
     )
     if not predictions:

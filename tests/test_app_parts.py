@@ -126,6 +126,10 @@ def _rank_by_height(clip: np.ndarray) -> _Ranking:
     return _Ranking(entries, np.full(NUM_JOINTS, 1 / NUM_JOINTS))
 
 
+def _rank_all_by_height(clips):
+    return [_rank_by_height(clip) for clip in clips]
+
+
 def test_window_bounds_cover_the_clip_including_its_tail():
     assert window_bounds(10, fps=30.0) == [(0, 10)]
     bounds = window_bounds(100, fps=10.0, window_s=2.0, stride_s=0.5)
@@ -138,8 +142,8 @@ def test_score_windows_follows_the_motion_and_skips_empty_stretches():
     skeleton = np.ones((150, NUM_JOINTS, 3), np.float32) * heights[:, None, None]
     skeleton[60:90] = 0.0  # nobody in view for a second
     done = []
-    predictions = score_windows(skeleton, 30.0, _rank_by_height, progress=lambda i, n: done.append((i, n)))
-    assert done[-1][0] == done[-1][1] == len(window_bounds(150, 30.0))
+    predictions = score_windows(skeleton, 30.0, _rank_all_by_height, progress=lambda i, n: done.append((i, n)), batch=4)
+    assert done[-1][0] == done[-1][1] == len(predictions) and len(done) == -(-len(predictions) // 4)
     assert predictions[0].entries[0][0] == "up" and predictions[-1].entries[0][0] == "down"
     assert all(not (p.start_s >= 2.0 and p.end_s <= 3.0) for p in predictions)
     assert prediction_at(predictions, 0.5).entries[0][0] == "up"
@@ -149,7 +153,7 @@ def test_score_windows_follows_the_motion_and_skips_empty_stretches():
 
 def test_timeline_frame_and_csv_list_every_window(tmp_path):
     skeleton = np.ones((90, NUM_JOINTS, 3), np.float32)
-    predictions = score_windows(skeleton, 30.0, _rank_by_height)
+    predictions = score_windows(skeleton, 30.0, _rank_all_by_height)
     frame = timeline_frame(predictions, ["up", "down"], top=1)
     assert list(frame.columns) == ["time_s", "label", "probability"]
     assert set(frame.label) == {"up"} and len(frame) == len(predictions)

@@ -96,6 +96,16 @@ def test_rank_is_deterministic_and_label_sets_match_label_lists(recognizer):
     np.testing.assert_allclose([s for _, s in first.entries], [s for _, s in second.entries], rtol=1e-5)
 
 
+def test_rank_many_batches_clips_of_any_length_like_rank_does(recognizer):
+    labels = ["drink water", "clapping", "jump up"]
+    clips = [moving_clip(frames, seed=seed) for seed, frames in enumerate((1, 40, 200, 7, 64))]
+    batched = recognizer.rank_many(clips, labels, batch_size=2)
+    assert len(batched) == len(clips)
+    for clip, ranking in zip(clips, batched):
+        alone = dict(recognizer.rank(clip, labels).entries)
+        assert all(abs(probability - alone[label]) < 1e-5 for label, probability in ranking.entries)
+
+
 def test_labels_are_encoded_once_and_known_actions_bring_their_descriptions(recognizer):
     recognizer.encode_labels(["drink water", "juggle three balls"])
     drink = recognizer.vocabulary.get("drink water")

@@ -140,12 +140,22 @@ class Recognizer:
 
     def rank(self, skeleton: np.ndarray, labels: LabelSet | Sequence[str]) -> Ranking:
         """Rank the labels for one ``(T, 25, 3)`` or ``(M, T, 25, 3)`` clip of any length >= 1 frame."""
+        return self.rank_many([skeleton], labels)[0]
+
+    def rank_many(
+        self, skeletons: Sequence[np.ndarray], labels: LabelSet | Sequence[str], batch_size: int = 64
+    ) -> list[Ranking]:
+        """``rank`` for many clips, run through the network in batches (a video's sliding windows)."""
         label_set = labels if isinstance(labels, LabelSet) else self.encode_labels(labels)
-        window = prepare_window(check_skeleton(skeleton), self.window)
-        probabilities, importance = self.score_windows(torch.from_numpy(window[None]), label_set)
-        order = np.argsort(-probabilities[0], kind="stable")
-        entries = [(label_set.labels[i], float(probabilities[0, i])) for i in order]
-        return Ranking(entries, importance[0])
+        rankings = []
+        for start in range(0, len(skeletons), batch_size):
+            chunk = skeletons[start : start + batch_size]
+            windows = np.stack([prepare_window(check_skeleton(skeleton), self.window) for skeleton in chunk])
+            probabilities, importance = self.score_windows(torch.from_numpy(windows), label_set)
+            for row, joints in zip(probabilities, importance):
+                order = np.argsort(-row, kind="stable")
+                rankings.append(Ranking([(label_set.labels[i], float(row[i])) for i in order], joints))
+        return rankings
 
     @torch.inference_mode()
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
