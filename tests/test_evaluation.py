@@ -12,7 +12,7 @@ import torch
 from core.__main__ import main
 from core.evaluation import evaluate as evaluate_module
 from core.evaluation.metrics import (
-    choose_calibration, class_mean_accuracy, gzsl_accuracy, harmonic_mean, topk_accuracy,
+    choose_calibration, class_mean_accuracy, gzsl_accuracy, harmonic_mean, per_class_results, topk_accuracy,
 )
 from core.evaluation.report import markdown, write_report
 from core.model.checkpoint import load_checkpoint
@@ -29,6 +29,16 @@ def test_class_mean_accuracy_weighs_every_class_once() -> None:
     labels = np.array([0, 0, 0, 2, 2])  # class 0: 3/3 right, class 2: 1/2 right
     assert class_mean_accuracy(scores, labels) == pytest.approx(0.75)
     assert topk_accuracy(scores, labels, 1) == pytest.approx(0.8)
+
+
+def test_per_class_results_name_each_class_and_its_main_confusion() -> None:
+    scores = np.eye(3)[[0, 1, 1, 2, 0]]  # predictions a, b, b, c, a
+    rows = per_class_results(scores, np.array([0, 0, 1, 2, 2]), ["a", "b", "c"])
+    assert rows == [
+        {"action": "a", "samples": 2, "top1": 0.5, "most_confused_with": "b"},
+        {"action": "b", "samples": 1, "top1": 1.0, "most_confused_with": None},
+        {"action": "c", "samples": 2, "top1": 0.5, "most_confused_with": "a"},
+    ]
 
 
 def test_topk_accuracy() -> None:

@@ -25,6 +25,20 @@ def class_mean_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean([correct[labels == c].mean() for c in np.unique(labels)]))
 
 
+def per_class_results(scores: np.ndarray, labels: np.ndarray, classes: list[str]) -> list[dict[str, object]]:
+    """Per class present: sample count, top-1 accuracy and the class its samples are most often taken for."""
+    labels = np.asarray(labels)
+    predictions = scores.argmax(1)
+    rows = []
+    for index in np.unique(labels):
+        predicted = predictions[labels == index]
+        wrong = predicted[predicted != index]
+        confused = classes[int(np.bincount(wrong).argmax())] if len(wrong) else None
+        rows.append({"action": classes[int(index)], "samples": int(len(predicted)),
+                     "top1": float(np.mean(predicted == index)), "most_confused_with": confused})
+    return rows
+
+
 def harmonic_mean(seen: float, unseen: float) -> float:
     return 0.0 if seen + unseen == 0 else 2 * seen * unseen / (seen + unseen)
 
