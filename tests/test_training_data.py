@@ -104,6 +104,18 @@ def test_train_windows_are_prepared_and_reproducible() -> None:
         TrainWindows(task.subset("test_unseen"), task.train_actions, 16, 0)
 
 
+def test_balanced_sampler_evens_out_classes_and_keeps_windows_distinct() -> None:
+    labels = [0] * 90 + [1] * 10
+    sampler = EpochSampler(100, seed=2, labels=labels, balance=1.0)
+    keys = list(sampler)
+    assert len(keys) == 100 and len(set(keys)) == 100  # a sample drawn twice still gets new windows
+    drawn = [labels[key % 100] for key in keys]
+    assert 30 <= drawn.count(1) <= 70  # about half, against 10 % with plain shuffling
+    sampler.epoch = 1
+    assert list(sampler) != keys
+    assert sorted(k % 100 for k in EpochSampler(100, seed=2, labels=labels, balance=0.0)) == list(range(100))
+
+
 def test_mirror_targets_swap_sided_twins_and_keep_the_rest() -> None:
     classes = ["drink water", "wave left hand", "wave right hand", "raise left hand"]
     twins = {"wave left hand": "wave right hand", "wave right hand": "wave left hand", "raise left hand": "raise right hand"}

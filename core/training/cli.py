@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrain-only", action="store_true", help="stop after pre-training the backbone")
     parser.add_argument("--workers", type=int, help="data-loading processes on CUDA (default: the config's)")
     parser.add_argument("--mirror", action="store_true", help="mirror half the training windows left/right (sided labels swap)")
+    parser.add_argument("--balance", type=float, metavar="B",
+                        help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
                         help="encode the prototypes and prompts of every vocabulary action (only the --corpus's "
@@ -87,6 +89,10 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, workers=args.workers)
     if args.mirror:
         config = replace(config, mirror=True)
+    if args.balance is not None:
+        if not 0 <= args.balance <= 1:
+            raise ValueError("--balance must be between 0 and 1")
+        config = replace(config, balance=args.balance)
     task = load_task(args.corpus, args.split)
     if not args.text_bank.exists():
         print(f"building the text bank {args.text_bank} (once)", file=sys.stderr)

@@ -95,19 +95,34 @@ class TrainWindows(torch.utils.data.Dataset):
 
 
 class EpochSampler(torch.utils.data.Sampler[int]):
-    """A seeded permutation per epoch, yielding keys ``epoch * size + index``."""
+    """A seeded permutation per epoch, yielding keys ``epoch * size + index``.
 
-    def __init__(self, size: int, seed: int) -> None:
+    With ``labels`` and ``balance`` > 0 it draws ``size`` samples with replacement instead, each
+    with weight ``count(label) ** -balance`` (1: every class equally often, 0.5: in between), and
+    yields keys ``(epoch * size + draw) * size + index``: still ``index`` modulo ``size``, and a
+    sample drawn twice gets two different windows.
+    """
+
+    def __init__(self, size: int, seed: int, labels: list[int] | None = None, balance: float = 0.0) -> None:
         self.size = size
         self.seed = seed
         self.epoch = 0
+        self.weights = None
+        if labels is not None and balance > 0:
+            counts = np.bincount(labels)
+            weights = counts[np.asarray(labels)].astype(np.float64) ** -balance
+            self.weights = weights / weights.sum()
 
     def __len__(self) -> int:
         return self.size
 
     def __iter__(self) -> Iterator[int]:
-        order = np.random.default_rng([self.seed, self.epoch, 7]).permutation(self.size)
-        return iter((self.epoch * self.size + order).tolist())
+        rng = np.random.default_rng([self.seed, self.epoch, 7])
+        if self.weights is None:
+            return iter((self.epoch * self.size + rng.permutation(self.size)).tolist())
+        drawn = rng.choice(self.size, size=self.size, replace=True, p=self.weights)
+        draws = self.epoch * self.size + np.arange(self.size)
+        return iter((draws * self.size + drawn).tolist())
 
 
 def whole_clip_windows(clips: LabelledClips, length: int) -> torch.Tensor:

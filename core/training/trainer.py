@@ -108,7 +108,7 @@ def pretrain_backbone(
         start = state["epoch"] + 1
         log.write(event="resume", stage="pretrain", epoch=start)
     dataset = _train_windows(task, config, model_config.window, config.seed)
-    sampler = EpochSampler(len(dataset), config.seed)
+    sampler = EpochSampler(len(dataset), config.seed, dataset.labels, config.balance)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.pretrain_epochs):
         sampler.epoch = epoch
@@ -184,7 +184,7 @@ def train_context(
         log.write(event="resume", stage="context", epoch=start)
     validation = _validation_probe(task, bank, model_config)
     dataset = _train_windows(task, config, model_config.window, config.seed + 1)
-    sampler = EpochSampler(len(dataset), config.seed + 1)
+    sampler = EpochSampler(len(dataset), config.seed + 1, dataset.labels, config.balance)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.context_epochs):
         sampler.epoch = epoch
@@ -250,8 +250,9 @@ def train(
     model_config = config.model_config(variant)
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
-    log.write(event="start", config=config.name, mirror=config.mirror, variant=variant, split=task.name,
-              device=str(device), train_clips=len(task.subset("train")), classes=len(task.train_actions))
+    log.write(event="start", config=config.name, mirror=config.mirror, balance=config.balance, variant=variant,
+              split=task.name, device=str(device), train_clips=len(task.subset("train")),
+              classes=len(task.train_actions))
     if backbone_path.exists():
         saved = torch.load(backbone_path, map_location="cpu", weights_only=False)
         if tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions:
