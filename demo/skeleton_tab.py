@@ -45,11 +45,9 @@ def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer)
         return SkeletonResult(f"⚠️ {error}")
 
     label_set = recognizer.encode_labels(labels)
+    rankings = recognizer.rank_many([sequence.skeleton for sequence in sequences], label_set)
     rows = []
-    first_scores = None
-    for sequence in sequences:
-        ranking = recognizer.rank(sequence.skeleton, label_set)
-        first_scores = first_scores or dict(ranking.top(TOP_K))
+    for sequence, ranking in zip(sequences, rankings):
         top = ", ".join(f"{label} {probability:.0%}" for label, probability in ranking.top(3))
         rows.append((sequence.key or Path(path).name, sequence.skeleton.shape[1], top))
     first = sequences[0]
@@ -57,7 +55,7 @@ def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer)
     message = f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]})."
     return SkeletonResult(
         message,
-        first_scores,
+        dict(rankings[0].top(TOP_K)),
         timeline_frame(predictions, labels),
         pd.DataFrame(rows, columns=["sequence", "frames", "top actions"]),
     )
