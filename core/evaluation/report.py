@@ -29,10 +29,9 @@ def markdown(results: dict[str, Any]) -> str:
         "the class mean averages the unseen actions' own top-1, so small actions weigh as much as large ones.",
         "Samples: " + ", ".join(f"{name} {count}" for name, count in results["counts"].items()) + ".",
     ]
-    if "per_action" in zsl:
-        lines += ["", "ZSL per unseen action:", "", "| action | samples | top-1 | most often taken for |", "|---|---|---|---|"]
-        lines += [f"| {row['action']} | {row['samples']} | {percent(row['top1'])} | {row['most_confused_with'] or '-'} |"
-                  for row in zsl["per_action"]]
+    lines += ["", "ZSL per unseen action:", "", "| action | samples | top-1 | most often taken for |", "|---|---|---|---|"]
+    lines += [f"| {row['action']} | {row['samples']} | {percent(row['top1'])} | {row['most_confused_with'] or '-'} |"
+              for row in zsl["per_action"]]
     return "\n".join(lines) + "\n"
 
 
