@@ -66,7 +66,11 @@ def load_sentence_table(path: Path, stamp: str) -> dict[str, np.ndarray]:
     except Exception as error:  # any damage: fall back to encoding
         warnings.warn(f"ignoring the sentence table {path}: unreadable ({error})", stacklevel=2)
         return {}
-    if encoder != stamp or len(sentences) != len(vectors):
+    if len(sentences) != len(vectors):
+        warnings.warn(f"ignoring the sentence table {path}: {len(sentences)} sentences but {len(vectors)} vectors",
+                      stacklevel=2)
+        return {}
+    if encoder != stamp:
         warnings.warn(f"ignoring the sentence table {path}: built for encoder {encoder!r}, not {stamp!r}", stacklevel=2)
         return {}
     return dict(zip(sentences, vectors))
