@@ -18,7 +18,7 @@ import numpy as np
 
 from core.data.openni import from_openni
 from core.data.sample import (
-    MalformedFileError, Sample, SourceRead, check_finite, load_number_rows,
+    MalformedFileError, Sample, SourceRead, joint_frames, load_number_rows,
 )
 
 SOURCE = "cad-60"
@@ -46,12 +46,9 @@ def read_window(path: Path) -> np.ndarray:
     rows = [row for row in load_number_rows(path) if any(row)]  # all-zero rows are padding
     if any(len(row) < 3 for row in rows):
         raise MalformedFileError(path, "a row holds fewer than three numbers")
-    if len(rows) % len(JOINT_ORDER) or not rows:
-        raise MalformedFileError(
-            path, f"{len(rows)} joint rows is not a whole number of 15-joint frames (partial frame)"
-        )
-    positions = np.asarray([row[:3] for row in rows])
-    return check_finite(path, positions.reshape(-1, len(JOINT_ORDER), 3))
+    if not rows:
+        raise MalformedFileError(path, "holds no joint rows")
+    return joint_frames(path, rows, len(JOINT_ORDER))
 
 
 def _consecutive_runs(numbers: list[int]) -> list[list[int]]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-
 from core.data.openni import from_openni
 from core.data.sample import (
-    MalformedFileError, Sample, SourceRead, check_finite, load_number_rows, read_each,
+    MalformedFileError, Sample, SourceRead, joint_frames, load_number_rows, read_each,
 )
 
 SOURCE = "kard"
@@ -45,12 +43,7 @@ def read_file(path: Path) -> list[Sample]:
     rows = load_number_rows(path)
     if any(len(row) != 3 for row in rows):
         raise MalformedFileError(path, "every row must hold exactly x y z")
-    if len(rows) % len(JOINT_ORDER):
-        raise MalformedFileError(
-            path, f"{len(rows)} joint rows is not a whole number of 15-joint frames (partial frame)"
-        )
-    frames = check_finite(path, np.asarray(rows).reshape(-1, len(JOINT_ORDER), 3))
-    joints = from_openni(frames, JOINT_ORDER)
+    joints = from_openni(joint_frames(path, rows, len(JOINT_ORDER)), JOINT_ORDER)
     return [Sample(SOURCE, match.group(2), LABELS[match.group(1)], path.stem, FPS, joints)]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.sample import (
-    MalformedFileError, Sample, SourceRead, check_finite, load_number_rows, read_each,
+    MalformedFileError, Sample, SourceRead, joint_frames, load_number_rows, read_each,
 )
 from core.data.synthesis import complete_skeleton
 
@@ -48,9 +48,7 @@ def read_file(path: Path) -> list[Sample]:
     rows = load_number_rows(path)
     if any(len(row) != 4 for row in rows):
         raise MalformedFileError(path, "every row must hold x y z confidence")
-    if len(rows) % len(JOINT_ORDER):
-        raise MalformedFileError(path, f"{len(rows)} rows is not a whole number of 20-joint frames")
-    frames = check_finite(path, np.asarray(rows)[:, :3].reshape(-1, len(JOINT_ORDER), 3))
+    frames = joint_frames(path, rows, len(JOINT_ORDER))
     frames = frames[np.abs(frames).sum(axis=(1, 2)) > 0]  # untracked frames are all zeros
     if len(frames) == 0:
         raise MalformedFileError(path, "holds no tracked frame")

@@ -56,6 +56,15 @@ def check_finite(path: Path, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def joint_frames(path: Path, rows: list[list[float]], joints: int) -> np.ndarray:
+    """One joint per row (x y z first) grouped into ``(T, joints, 3)`` frames; refuses a partial frame."""
+    if len(rows) % joints:
+        raise MalformedFileError(
+            path, f"{len(rows)} joint rows is not a whole number of {joints}-joint frames (partial frame)"
+        )
+    return check_finite(path, np.asarray([row[:3] for row in rows], dtype=np.float64).reshape(-1, joints, 3))
+
+
 def load_number_rows(path: Path) -> list[list[float]]:
     """Whitespace-separated numbers, one list per non-empty line, with a readable error."""
     rows = []
