@@ -230,3 +230,12 @@ def test_split_maker_without_archives_says_which_is_missing(tmp_path: Path, caps
     assert exit_info.value.code == 2
     assert "nw-ucla.tar.xz is missing" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_split_maker_refuses_extra_seeds_next_to_the_shipped_splits(tmp_path: Path, capsys) -> None:
+    from core.knowledge import split_maker
+
+    with pytest.raises(SystemExit) as exit_info:
+        split_maker.main(["--data", str(tmp_path), "--seeds", "11"])
+    assert exit_info.value.code == 2
+    assert "--seeds needs --out" in capsys.readouterr().err

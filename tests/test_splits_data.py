@@ -57,3 +57,12 @@ def test_generator_reproduces_the_committed_split_files(inventories) -> None:
         assert made == json.loads((SPLITS_DIR / f"{name}.json").read_text()), (
             f"{name}.json no longer matches its generator; if the label map changed on purpose, "
             "regenerate with: python -m core.knowledge.split_maker --data ../shared/data")
+
+
+def test_independent_seeds_draw_loadable_splits_that_ignore_each_other(tmp_path) -> None:
+    data = require_data("raw").parent
+    assert split_maker.main(["--data", str(data), "--out", str(tmp_path), "--seeds", "1", "2"]) == 0
+    first, second = (load_split(str(tmp_path / f"random{seed}.json")) for seed in (1, 2))
+    assert first.unseen == load_split("split1").unseen  # seed 1 draws first, like split1
+    # split2 avoids split1's actions; an independent draw need not, so it differs from split2.
+    assert second.unseen != load_split("split2").unseen

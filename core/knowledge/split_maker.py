@@ -132,24 +132,32 @@ def make_split(name: str, seed: int, vocabulary: Vocabulary, inventories: dict[s
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True,
                         help="shared data folder holding raw/*.tar.xz (e.g. ../shared/data)")
-    parser.add_argument("--out", type=Path, default=SPLITS_DIR, help="folder for the split files")
+    parser.add_argument("--out", type=Path, help=f"folder for the split files (default {SPLITS_DIR})")
+    parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED",
+                        help="instead of split1-3, draw independent splits random<SEED> (each ignoring the others) "
+                             "into --out, to see how much the choice of held-out actions moves a metric")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.knowledge.split_maker", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
+    if args.seeds and args.out is None:
+        parser.error("--seeds needs --out: extra splits do not belong next to split1-3")
     try:
         inventories = read_inventory(args.data)
     except (OSError, ValueError) as error:
         parser.exit(2, f"error: {error}\n")
     vocabulary = load_vocabulary()
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out or SPLITS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = {f"random{seed}": seed for seed in args.seeds} if args.seeds else SEEDS
     earlier_unseen: set[str] = set()
-    for name, seed in SEEDS.items():
+    for name, seed in seeds.items():
         split = make_split(name, seed, vocabulary, inventories, earlier_unseen)
-        earlier_unseen |= set(split["unseen"])
-        path = args.out / f"{name}.json"
+        if not args.seeds:
+            earlier_unseen |= set(split["unseen"])
+        path = out / f"{name}.json"
         path.write_text(json.dumps(split, indent=2) + "\n", encoding="utf-8")
         print(f"{path}: {len(split['unseen'])} unseen, {len(split['validation'])} validation actions")
     return 0
