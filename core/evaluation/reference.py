@@ -1,0 +1,188 @@
+"""A yardstick for the zero-shot splits: a plain temporal-convolution alignment network.
+
+The issue that set the ZSL target quotes a quick prototype of this kind (a small temporal
+convolution net over 15 joints, cosine against label-name templates) at about 58 % on comparable
+splits. This is such a prototype, trained end to end in about a minute per split on a CPU, so the
+SkeletonContext numbers can be read against it on exactly the same splits and samples, and so a
+new split can be judged easy or hard before anyone tunes on it.
+
+    python -m core.evaluation.reference --corpus artifacts/corpus --splits split1 split2 split3 --seeds 0 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.evaluation.metrics import class_mean_accuracy, topk_accuracy
+from core.model.text import EMBEDDING_DIM
+from core.skeleton.layout import JOINT
+from core.training.data import TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.tasks import corpus_task, load_training_corpus, split_folder
+from core.training.text_bank import TextBank
+
+# The joints that every source records (OpenNI exports have only these 15; see core/data/openni.py),
+# so no input depends on how a source's missing joints were synthesised.
+REFERENCE_JOINTS = (
+    "head", "spine_shoulder", "spine_mid", "left_shoulder", "left_elbow", "left_hand", "right_shoulder",
+    "right_elbow", "right_hand", "left_hip", "left_knee", "left_ankle", "right_hip", "right_knee", "right_ankle",
+)
+VELOCITY_SCALE = 4.0  # frame-to-frame motion of a 32-frame window is a few hundredths of a torso
+
+
+@dataclass(frozen=True)
+class ReferenceConfig:
+    epochs: int = 15
+    window: int = 32
+    width: int = 128
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    dropout: float = 0.3
+    temperature: float = 0.1
+    prototypes: str = "template"
+
+
+class ReferenceTCN(nn.Module):
+    """Positions and velocities of the first body's 15 joints -> a unit vector in the text space."""
+
+    def __init__(self, width: int = 128, dropout: float = 0.3, embed_dim: int = EMBEDDING_DIM) -> None:
+        super().__init__()
+        self.register_buffer("joints", torch.tensor([JOINT[name] for name in REFERENCE_JOINTS]), persistent=False)
+        channels = [len(REFERENCE_JOINTS) * 6, width, width, 2 * width, 2 * width, 2 * width]
+        layers: list[nn.Module] = []
+        for index, (inputs, outputs) in enumerate(zip(channels, channels[1:])):
+            stride = 2 if index in (2, 4) else 1
+            layers += [nn.Conv1d(inputs, outputs, 5, stride, 2), nn.BatchNorm1d(outputs), nn.ReLU()]
+        self.convolutions = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(dropout)
+        self.projection = nn.Linear(channels[-1], embed_dim)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        """``(N, M, T, 25, 3)`` prepared windows -> ``(N, embed_dim)`` normalised embeddings."""
+        body = windows[:, 0][:, :, self.joints]
+        velocity = torch.diff(body, dim=1, prepend=body[:, :1])
+        x = torch.cat([body.flatten(2), VELOCITY_SCALE * velocity.flatten(2)], dim=2).transpose(1, 2)
+        pooled = self.convolutions(x).mean(-1)
+        return nn.functional.normalize(self.projection(self.dropout(pooled)), dim=-1)
+
+
+def class_vectors(bank: TextBank, actions: list[str], kind: str) -> torch.Tensor:
+    """One unit vector per action: the mean of its prototype sentences."""
+    prototypes = bank.prototypes(actions, kind)
+    valid = prototypes.spatial_valid.float().unsqueeze(-1).cpu()
+    mean = (prototypes.spatial.float().cpu() * valid).sum(1) / valid.sum(1)
+    return nn.functional.normalize(mean, dim=-1)
+
+
+def train_reference(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> ReferenceTCN:
+    """Cosine cross-entropy against the training actions' text vectors, the whole network at once."""
+    torch.manual_seed(seed)
+    model = ReferenceTCN(config.width, config.dropout)
+    targets = class_vectors(bank, task.train_actions, config.prototypes)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, config.window, seed)
+    labels = torch.tensor(dataset.labels)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs)
+    size = len(dataset)
+    for epoch in range(config.epochs):
+        model.train()
+        order = torch.randperm(size, generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+        for start in range(0, max(size - config.batch_size + 1, 1), config.batch_size):
+            batch = order[start:start + config.batch_size]
+            windows = torch.stack([dataset[epoch * size + int(i)][0] for i in batch])
+            logits = model(windows) @ targets.T / config.temperature
+            loss = nn.functional.cross_entropy(logits, labels[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        schedule.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def zero_shot_scores(
+    model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, subset: str, actions: list[str]
+) -> dict[str, float]:
+    """ZSL top-1, top-5 and class-mean top-1 of one subset against its own actions only."""
+    clips = task.subset(subset)
+    labels = np.array([actions.index(action) for action in clips.actions])
+    scores = (model(whole_clip_windows(clips, config.window)) @ class_vectors(bank, actions, config.prototypes).T).numpy()
+    return {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5),
+            "class_mean_top1": class_mean_accuracy(scores, labels), "samples": int(len(labels))}
+
+
+def measure(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> dict[str, object]:
+    model = train_reference(task, bank, config, seed)
+    result: dict[str, object] = {"split": split_folder(task.name), "seed": seed,
+                                 "unseen": zero_shot_scores(model, task, bank, config, "test_unseen", task.unseen_actions)}
+    if task.validation_actions:
+        result["validation"] = zero_shot_scores(
+            model, task, bank, config, "calibration_unseen", task.validation_actions)
+    return result
+
+
+def _mean_std(values: list[float]) -> str:
+    return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f}"
+
+
+def summary_table(results: list[dict[str, object]]) -> str:
+    """Markdown: one row per split (mean ± std over seeds), then all splits together."""
+    rows = ["| split | runs | ZSL top-1 | ZSL top-5 | class mean | validation-action top-1 |", "|---|---|---|---|---|---|"]
+    groups = {name: [r for r in results if r["split"] == name] for name in dict.fromkeys(r["split"] for r in results)}
+    groups["all"] = results
+    for name, group in groups.items():
+        unseen = [r["unseen"] for r in group]
+        validation = [r["validation"]["top1"] for r in group if "validation" in r]
+        rows.append(f"| {name} | {len(group)} | {_mean_std([u['top1'] for u in unseen])} "
+                    f"| {_mean_std([u['top5'] for u in unseen])} | {_mean_std([u['class_mean_top1'] for u in unseen])} "
+                    f"| {_mean_std(validation) if validation else '-'} |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.evaluation.reference", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="corpus folder (python -m core corpus build)")
+    parser.add_argument("--text-bank", type=Path, default=Path("runs/text_bank.safetensors"),
+                        help="text bank file (python -m core train --build-text-bank FILE)")
+    parser.add_argument("--splits", nargs="+", default=["split1", "split2", "split3"], help="split names or JSON files")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--epochs", type=int, default=ReferenceConfig.epochs)
+    parser.add_argument("--out", type=Path, help="JSON file for every run's numbers")
+    args = parser.parse_args(argv)
+    try:
+        if args.epochs < 1:
+            raise ValueError("--epochs must be at least 1")
+        if not args.text_bank.exists():
+            raise FileNotFoundError(f"text bank not found: {args.text_bank} "
+                                    f"(build it with: python -m core train --build-text-bank {args.text_bank})")
+        corpus = load_training_corpus(args.corpus)
+        bank = TextBank(args.text_bank)
+        config = ReferenceConfig(epochs=args.epochs)
+        results = []
+        for split in args.splits:
+            task = corpus_task(corpus, split)
+            for seed in args.seeds:
+                results.append(measure(task, bank, config, seed))
+                unseen = results[-1]["unseen"]
+                print(f"{split_folder(task.name)} seed {seed}: ZSL top-1 {100 * unseen['top1']:.1f}, "
+                      f"class mean {100 * unseen['class_mean_top1']:.1f}", file=sys.stderr, flush=True)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"reference: {error}", file=sys.stderr)
+        return 2
+    print(summary_table(results), end="")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"config": asdict(config), "runs": results}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
