@@ -13,7 +13,7 @@ from core.model.kpd import calibration_loss
 from core.model.network import ModelConfig, SkeletonContext
 from core.model.prototypes import prototype_sentences
 from core.model.scoring import ClassPrototypes, class_logits
-from core.model.shiftgcn import BackboneConfig, spatial_shift_index, temporal_offsets, temporal_shift
+from core.model.shiftgcn import BackboneConfig, spatial_shift_index, temporal_offsets, temporal_shift, with_motion
 
 TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
 
@@ -56,6 +56,35 @@ def test_backbone_shapes_and_body_mask() -> None:
     assert torch.all(features[:, 1] == 0)
     with pytest.raises(ValueError, match="expected input"):
         model.backbone(torch.zeros(2, 2, 16, 20, 3))
+
+
+def test_motion_channels_are_steps_between_present_frames() -> None:
+    bodies = torch.randn(2, 6, 25, 3)
+    bodies[1, 3] = 0.0  # one frame where the body is not tracked
+    out = with_motion(bodies)
+    assert out.shape == (2, 6, 25, 6) and torch.equal(out[..., :3], bodies)
+    step = out[..., 3:]
+    assert torch.all(step[:, 0] == 0)
+    assert torch.allclose(step[0, 1:], bodies[0, 1:] - bodies[0, :-1])
+    assert torch.all(step[1, 3] == 0) and torch.all(step[1, 4] == 0)  # no jump into or out of the gap
+    assert torch.allclose(step[1, 5], bodies[1, 5] - bodies[1, 4])
+
+
+def test_a_motion_backbone_keeps_its_interface_and_its_switch_survives_a_checkpoint(tmp_path) -> None:
+    config = ModelConfig(backbone=BackboneConfig(channels=TINY.backbone.channels, motion=True), window=16, kpd_hidden=8)
+    model = SkeletonContext(config).eval()
+    assert model.backbone.input_norm.num_features == 25 * 6
+    features, present = model.backbone(_skeletons(3))
+    assert features.shape == (3, 2, 16, 4, 25) and torch.all(features[:, 1] == 0)
+    save_checkpoint(tmp_path / "motion.safetensors", model, {})
+    loaded, _ = load_checkpoint(tmp_path / "motion.safetensors")
+    assert loaded.config.backbone.motion
+    with torch.no_grad():
+        assert torch.allclose(model(_skeletons(2))["spatial"], loaded(_skeletons(2))["spatial"], atol=1e-6)
+    # Checkpoints written before the switch existed load as position-only backbones.
+    legacy = config.to_dict()
+    del legacy["backbone"]["motion"]
+    assert not ModelConfig.from_dict(legacy).backbone.motion
 
 
 def test_absent_bodies_do_not_change_the_embedding() -> None:

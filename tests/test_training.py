@@ -137,9 +137,10 @@ def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> No
     assert backbone.exists() and not (tmp_path / "a" / "model.safetensors").exists()
     trainer.train(task, bank, TINY, "baseline", tmp_path / "b", torch.device("cpu"), backbone_path=backbone, quiet=True)
     assert not any(r.get("stage") == "pretrain" for r in _read_log(tmp_path / "b" / "train_log.jsonl"))
-    other = replace(TINY, channels=(4,) * 10)
-    with pytest.raises(ValueError, match="another config or split"):
-        trainer.train(task, bank, other, "full", tmp_path / "c", torch.device("cpu"), backbone_path=backbone, quiet=True)
+    for other in (replace(TINY, channels=(4,) * 10), replace(TINY, motion=True)):
+        with pytest.raises(ValueError, match="another config or split"):
+            trainer.train(task, bank, other, "full", tmp_path / "c", torch.device("cpu"), backbone_path=backbone,
+                          quiet=True)
 
 
 def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:

@@ -22,10 +22,18 @@ class BackboneConfig:
     channels: tuple[int, ...] = (64, 64, 64, 64, 128, 128, 128, 256, 256, 256)
     strided_blocks: tuple[int, ...] = (4, 7)  # 0-based: the 5th and the 8th block halve time
     in_channels: int = 3
+    # Also feed each joint's frame-to-frame motion, as 3 more input channels: the first block then
+    # sees speed directly (walking vs running) instead of having to learn differences from positions.
+    motion: bool = False
 
     @property
     def out_channels(self) -> int:
         return self.channels[-1]
+
+    @property
+    def block_inputs(self) -> int:
+        """Channels per joint entering the first block."""
+        return self.in_channels * (2 if self.motion else 1)
 
     @property
     def time_stride(self) -> int:
@@ -145,9 +153,9 @@ class ShiftGCN(nn.Module):
     def __init__(self, config: BackboneConfig = BackboneConfig()) -> None:
         super().__init__()
         self.config = config
-        self.input_norm = nn.BatchNorm1d(NUM_JOINTS * config.in_channels)
+        self.input_norm = nn.BatchNorm1d(NUM_JOINTS * config.block_inputs)
         blocks = []
-        previous = config.in_channels
+        previous = config.block_inputs
         for index, channels in enumerate(config.channels):
             stride = 2 if index in config.strided_blocks else 1
             blocks.append(ShiftBlock(previous, channels, stride, residual=index > 0))
@@ -168,12 +176,27 @@ class ShiftGCN(nn.Module):
         flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
         if len(flat) == 0:
             return x.new_zeros((batch, bodies, self.config.out_channels, self.output_frames(frames), joints)), present
-        y = flat.permute(0, 2, 3, 1).reshape(len(flat), joints * coords, frames)
-        y = self.input_norm(y).reshape(len(flat), joints, coords, frames).permute(0, 2, 3, 1)
+        if self.config.motion:
+            flat = with_motion(flat)
+        channels = flat.shape[-1]
+        y = flat.permute(0, 2, 3, 1).reshape(len(flat), joints * channels, frames)
+        y = self.input_norm(y).reshape(len(flat), joints, channels, frames).permute(0, 2, 3, 1)
         y = self.blocks(y)
         out = y.new_zeros((batch * bodies,) + tuple(y.shape[1:]))
         out[present.reshape(-1)] = y
         return out.reshape((batch, bodies) + tuple(y.shape[1:])), present
+
+
+def with_motion(bodies: torch.Tensor) -> torch.Tensor:
+    """``(B, T, V, C)`` -> ``(B, T, V, 2C)``: positions, then the step from the previous frame.
+
+    The step is zero on the first frame and wherever this frame or the previous one is absent
+    (all zeros), so a body entering or leaving the window does not look like a jump.
+    """
+    present = bodies.abs().flatten(2).sum(-1) > 0
+    step = torch.diff(bodies, dim=1, prepend=bodies[:, :1])
+    valid = present & torch.cat([present[:, :1], present[:, :-1]], dim=1)
+    return torch.cat([bodies, step * valid[..., None, None]], dim=-1)
 
 
 def masked_body_mean(values: torch.Tensor, present: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrain-only", action="store_true", help="stop after pre-training the backbone")
     parser.add_argument("--workers", type=int, help="data-loading processes on CUDA (default: the config's)")
     parser.add_argument("--mirror", action="store_true", help="mirror half the training windows left/right (sided labels swap)")
+    parser.add_argument("--motion", action="store_true", help="feed joint motion to the backbone as extra channels")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
@@ -89,6 +90,8 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, workers=args.workers)
     if args.mirror:
         config = replace(config, mirror=True)
+    if args.motion:
+        config = replace(config, motion=True)
     if args.balance is not None:
         if not 0 <= args.balance <= 1:
             raise ValueError("--balance must be between 0 and 1")

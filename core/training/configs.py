@@ -31,9 +31,11 @@ class TrainConfig:
     # Class-balanced sampling: each sample drawn with weight count(action) ** -balance (0: plain
     # shuffling). Off: 0.5 on the cpu config cost 4 points of ZSL top-1, per-action mean unchanged.
     balance: float = 0.0
+    # Joint motion as extra backbone input channels (BackboneConfig.motion).
+    motion: bool = False
 
     def model_config(self, variant: str) -> ModelConfig:
-        base = ModelConfig(backbone=BackboneConfig(channels=self.channels), window=self.window)
+        base = ModelConfig(backbone=BackboneConfig(channels=self.channels, motion=self.motion), window=self.window)
         return replace(base, **VARIANTS[variant])
 
 

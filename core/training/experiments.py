@@ -47,7 +47,8 @@ def plan(args: argparse.Namespace) -> list[Job]:
     """Pre-training jobs per split, then one train+evaluate job per (split, variant)."""
     common = ["--config", args.config, "--corpus", str(args.corpus), "--text-bank", str(args.text_bank),
               "--quiet", "--workers", str(args.workers)] + (["--device", args.device] if args.device else []) \
-        + (["--mirror"] if args.mirror else []) + (["--balance", str(args.balance)] if args.balance is not None else [])
+        + (["--mirror"] if args.mirror else []) + (["--motion"] if args.motion else []) \
+        + (["--balance", str(args.balance)] if args.balance is not None else [])
     train = [sys.executable, "-m", "core", "train"]
     jobs = []
     splits = list(args.splits) + ([ALL_ACTIONS] if args.shipped else [])
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-shipped", dest="shipped", action="store_false", help="skip the all-actions model")
     parser.add_argument("--mirror", action="store_true", help="train with left/right mirror augmentation")
     parser.add_argument("--balance", type=float, help="class-balanced sampling exponent passed to every training")
+    parser.add_argument("--motion", action="store_true", help="feed joint motion to the backbone in every training")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")

@@ -250,12 +250,13 @@ def train(
     model_config = config.model_config(variant)
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
-    log.write(event="start", config=config.name, mirror=config.mirror, balance=config.balance, variant=variant,
-              split=task.name, device=str(device), train_clips=len(task.subset("train")),
+    log.write(event="start", config=config.name, mirror=config.mirror, balance=config.balance, motion=config.motion,
+              variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
     if backbone_path.exists():
         saved = torch.load(backbone_path, map_location="cpu", weights_only=False)
-        if tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions:
+        if (tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions
+                or saved.get("motion", False) != model_config.backbone.motion):
             raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
         backbone_state = saved["backbone"]
         log.write(event="backbone", source=str(backbone_path))
@@ -264,7 +265,7 @@ def train(
         backbone_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = backbone_path.with_name(backbone_path.name + ".tmp")
         torch.save({"backbone": backbone_state, "channels": list(model_config.backbone.channels),
-                    "classes": task.train_actions}, temporary)
+                    "motion": model_config.backbone.motion, "classes": task.train_actions}, temporary)
         temporary.replace(backbone_path)
         log.write(event="pretrained", seconds=round(time.time() - started, 1))
     if pretrain_only:
