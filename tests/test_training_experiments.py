@@ -8,6 +8,7 @@ import numpy as np
 
 from core.data.corpus import SampleInfo, write_corpus
 from core.data.packing import pack
+from core.model.checkpoint import read_checkpoint_metadata
 from core.training import experiments
 from tests.test_training_data import SYNTHETIC_ACTIONS, synthetic_bank, synthetic_clip  # noqa: F401 (fixture)
 
@@ -35,13 +36,14 @@ def test_runner_trains_evaluates_and_tabulates(tmp_path, synthetic_bank) -> None
     out = tmp_path / "experiments"
     code = experiments.main(["--corpus", str(corpus), "--text-bank", str(synthetic_bank), "--out", str(out),
                              "--config", "tiny", "--device", "cpu", "--jobs", "2", "--workers", "0",
-                             "--splits", str(split), "--variants", "baseline", "--no-shipped", "--mirror"])
+                             "--splits", str(split), "--variants", "baseline", "--no-shipped", "--mirror", "--motion"])
     assert code == 0, (out / "tiny_split" / "baseline.log").read_text()[-2000:]
     evaluation = json.loads((out / "tiny_split" / "baseline" / "evaluation.json").read_text())
     assert evaluation["variant"] == "baseline" and evaluation["unseen_actions"] == ["nod"]
     assert (out / "tiny_split" / "backbone.pt").exists()
     start = json.loads((out / "tiny_split" / "baseline" / "train_log.jsonl").read_text().splitlines()[0])
-    assert start["event"] == "start" and start["mirror"] is True
+    assert start["event"] == "start" and start["mirror"] is True and start["motion"] is True
+    assert read_checkpoint_metadata(out / "tiny_split" / "baseline" / "model.safetensors")[0].backbone.motion
     results = (out / "results.md").read_text()
     assert "| baseline | 1 |" in results
     assert json.loads((out / "results.json").read_text())["jobs"]["{}/baseline".format(split)]["failed"] == ""
