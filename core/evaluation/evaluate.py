@@ -8,9 +8,7 @@ import numpy as np
 import torch
 
 from core.evaluation.inference import class_probabilities, embed_windows
-from core.evaluation.metrics import (
-    choose_calibration, class_mean_accuracy, gzsl_accuracy, per_class_results, topk_accuracy,
-)
+from core.evaluation.metrics import choose_calibration, gzsl_accuracy, per_class_results, zsl_accuracy
 from core.model.network import SkeletonContext
 from core.training.data import LabelledClips, ZeroShotTask, whole_clip_windows
 from core.training.text_bank import TextBank
@@ -51,8 +49,7 @@ def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTas
     }
     unseen = _embed(model, unseen_clips)
     scores, labels = _log_scores(model, unseen, unseen_clips.actions, bank, task.unseen_actions)
-    results["zsl"] = {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5),
-                      "class_mean_top1": class_mean_accuracy(scores, labels),
+    results["zsl"] = {**zsl_accuracy(scores, labels),
                       "per_action": per_class_results(scores, labels, task.unseen_actions)}
 
     gzsl_classes = task.train_actions + task.unseen_actions

@@ -25,6 +25,12 @@ def class_mean_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean([correct[labels == c].mean() for c in np.unique(labels)]))
 
 
+def zsl_accuracy(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """The ZSL figures every report gives: top-1, top-5 and top-1 averaged per class."""
+    return {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5),
+            "class_mean_top1": class_mean_accuracy(scores, labels)}
+
+
 def per_class_results(scores: np.ndarray, labels: np.ndarray, classes: list[str]) -> list[dict[str, object]]:
     """Per class present: sample count, top-1 accuracy and the class its samples are most often taken for."""
     labels = np.asarray(labels)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.evaluation.metrics import class_mean_accuracy, topk_accuracy
+from core.evaluation.metrics import zsl_accuracy
 from core.model.text import EMBEDDING_DIM
 from core.skeleton.layout import JOINT
 from core.training.data import TrainWindows, ZeroShotTask, whole_clip_windows
@@ -115,8 +115,7 @@ def zero_shot_scores(
     clips = task.subset(subset)
     labels = np.array([actions.index(action) for action in clips.actions])
     scores = (model(whole_clip_windows(clips, config.window)) @ class_vectors(bank, actions, config.prototypes).T).numpy()
-    return {"top1": topk_accuracy(scores, labels, 1), "top5": topk_accuracy(scores, labels, 5),
-            "class_mean_top1": class_mean_accuracy(scores, labels), "samples": int(len(labels))}
+    return {**zsl_accuracy(scores, labels), "samples": int(len(labels))}
 
 
 def measure(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> dict[str, object]:
