@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from core.evaluation.reference import (
-    ReferenceConfig, ReferenceTCN, class_vectors, main, measure, summary_table, train_reference,
+    ReferenceConfig, ReferenceTCN, class_scores, main, measure, summary_table, train_reference,
 )
 from core.training.text_bank import TextBank
 from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
@@ -34,7 +34,8 @@ def test_reference_learns_the_training_actions(synthetic_bank) -> None:
     from core.training.data import whole_clip_windows
 
     with torch.no_grad():
-        scores = model(whole_clip_windows(clips, FAST.window)) @ class_vectors(bank, task.train_actions, "template").T
+        classes = bank.prototypes(task.train_actions, "template")
+        scores = class_scores(model(whole_clip_windows(clips, FAST.window)), classes, FAST)
     labels = np.array([task.train_actions.index(a) for a in clips.actions])
     assert (scores.argmax(1).numpy() == labels).mean() >= 0.9
 

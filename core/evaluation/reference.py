@@ -22,9 +22,10 @@ import torch
 from torch import nn
 
 from core.evaluation.metrics import zsl_accuracy
+from core.model.scoring import ClassPrototypes, class_logits
 from core.model.text import EMBEDDING_DIM
 from core.skeleton.layout import JOINT
-from core.training.data import TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, whole_clip_windows
 from core.training.tasks import corpus_task, load_training_corpus, split_folder
 from core.training.text_bank import TextBank
 
@@ -47,6 +48,7 @@ class ReferenceConfig:
     weight_decay: float = 1e-2
     dropout: float = 0.3
     temperature: float = 0.1
+    top_k: int = 3
     prototypes: str = "template"
 
 
@@ -74,32 +76,27 @@ class ReferenceTCN(nn.Module):
         return nn.functional.normalize(self.projection(self.dropout(pooled)), dim=-1)
 
 
-def class_vectors(bank: TextBank, actions: list[str], kind: str) -> torch.Tensor:
-    """One unit vector per action: the mean of its prototype sentences."""
-    prototypes = bank.prototypes(actions, kind)
-    valid = prototypes.spatial_valid.float().unsqueeze(-1).cpu()
-    mean = (prototypes.spatial.float().cpu() * valid).sum(1) / valid.sum(1)
-    return nn.functional.normalize(mean, dim=-1)
+def class_scores(embeddings: torch.Tensor, classes: ClassPrototypes, config: ReferenceConfig) -> torch.Tensor:
+    """Logits against the classes' prototype sentences, by the same rule as the SkeletonContext heads."""
+    return class_logits(embeddings, classes.spatial, classes.spatial_valid, config.top_k, config.temperature)
 
 
 def train_reference(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> ReferenceTCN:
-    """Cosine cross-entropy against the training actions' text vectors, the whole network at once."""
+    """Cosine cross-entropy against the training actions' prototypes, the whole network at once."""
     torch.manual_seed(seed)
     model = ReferenceTCN(config.width, config.dropout)
-    targets = class_vectors(bank, task.train_actions, config.prototypes)
+    classes = bank.prototypes(task.train_actions, config.prototypes)
     dataset = TrainWindows(task.subset("train"), task.train_actions, config.window, seed)
-    labels = torch.tensor(dataset.labels)
+    sampler = EpochSampler(len(dataset), seed)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, sampler=sampler,
+                                         drop_last=len(dataset) >= config.batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs)
-    size = len(dataset)
     for epoch in range(config.epochs):
+        sampler.epoch = epoch
         model.train()
-        order = torch.randperm(size, generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-        for start in range(0, max(size - config.batch_size + 1, 1), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            windows = torch.stack([dataset[epoch * size + int(i)][0] for i in batch])
-            logits = model(windows) @ targets.T / config.temperature
-            loss = nn.functional.cross_entropy(logits, labels[batch])
+        for windows, labels in loader:
+            loss = nn.functional.cross_entropy(class_scores(model(windows), classes, config), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -114,7 +111,8 @@ def zero_shot_scores(
     """ZSL top-1, top-5 and class-mean top-1 of one subset against its own actions only."""
     clips = task.subset(subset)
     labels = np.array([actions.index(action) for action in clips.actions])
-    scores = (model(whole_clip_windows(clips, config.window)) @ class_vectors(bank, actions, config.prototypes).T).numpy()
+    classes = bank.prototypes(actions, config.prototypes)
+    scores = class_scores(model(whole_clip_windows(clips, config.window)), classes, config).numpy()
     return {**zsl_accuracy(scores, labels), "samples": int(len(labels))}
 
 
