@@ -43,7 +43,6 @@ def _moving_sequence(seed: int, frames: int = 12) -> np.ndarray:
     return (_REST[None] + walk + jitter).astype(np.float32)
 
 
-
 def test_layout_is_consistent() -> None:
     assert len(BONES) == 24
     assert all(0 <= child < 25 and 0 <= parent < 25 for child, parent in BONES)
