@@ -90,7 +90,7 @@ def test_a_lying_body_stays_lying_and_a_tilted_body_no_longer_looks_standing(see
     standing = normalize(_moving_sequence(seed))
     lying = rotate(_moving_sequence(seed), _yaw(yaw) @ rotation_matrix(np.array([np.pi / 2, 0.0, 0.0])))
     out = normalize(lying)
-    assert np.abs(_spine_from_vertical_deg(out) - 90.0).max() < 10.0
+    assert abs(np.mean(_spine_from_vertical_deg(out)) - 90.0) < 3.0 and np.abs(_spine_from_vertical_deg(out) - 90.0).max() < 20.0
     assert np.abs(out - standing).max() > 0.5
 
 
