@@ -27,6 +27,7 @@ with this subject's left arm).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     video_file = args.data / "videos" / f"{CLIP}_rgb.avi"
     for path in (skeleton_file, video_file):
         if not path.is_file():
-            print(f"error: {path} not found (the A001 Kinect skeleton and its RGB video are needed)")
+            print(f"error: {path} not found (the A001 Kinect skeleton and its RGB video are needed)", file=sys.stderr)
             return 2
     from core.data.ntu import read_skeleton
     from core.pose.video import extract_video

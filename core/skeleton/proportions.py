@@ -13,6 +13,7 @@ less well and is not used).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
     path = parser.parse_args(argv).data / "ntu" / f"{_CLIP}.skeleton"
     if not path.is_file():
-        print(f"error: {path} not found (NTU's A001 Kinect skeleton is needed)")
+        print(f"error: {path} not found (NTU's A001 Kinect skeleton is needed)", file=sys.stderr)
         return 2
     from core.data.ntu import read_skeleton
 
