@@ -59,7 +59,7 @@ def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> 
 
 
 class TrainWindows(torch.utils.data.Dataset):
-    """Random 50-100 % sub-intervals, prepared and slightly rotated; deterministic per (seed, key).
+    """Random 50-100 % sub-intervals, prepared and augmented (augment.py); deterministic per (seed, key).
 
     Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
     a resumed run draws the same ones again, and DataLoader workers need no shared state. With
