@@ -118,3 +118,19 @@ def test_waist_up_framing_gives_still_legs_that_stand_or_sit(sitting: bool) -> N
         assert np.median(knee[present, 2]) < -0.3 and abs(np.median(knee[present, 1])) < 0.3  # thigh forward
     else:
         assert np.median(knee[present, 1]) < -0.5  # thigh down
+
+
+def test_training_windows_are_seen_from_any_side_and_keep_their_tilt() -> None:
+    from core.training.data import LabelledClips, TrainWindows
+
+    clips = LabelledClips()
+    clips.add(_moving_sequence(3, 40), "stand")
+    windows = TrainWindows(clips, ["stand"], length=16, seed=0)
+    yaws, tilts = [], []
+    for key in range(40):
+        window = windows[key][0].numpy()
+        line = window[0, :, JOINT["right_hip"]] - window[0, :, JOINT["left_hip"]]
+        yaws.append(np.degrees(np.arctan2(line[:, 2].mean(), line[:, 0].mean())))
+        tilts.append(np.median(_spine_from_vertical_deg(window)))
+    assert min(yaws) < -90 and max(yaws) > 90
+    assert max(tilts) < 35.0  # a standing body stays (nearly) upright

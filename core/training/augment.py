@@ -4,8 +4,10 @@ The app sees MediaPipe skeletons from one webcam; training sees Kinect and motio
 augmentation imitates one way MediaPipe's bodies differ, sized by what was measured on the one
 clip filmed by both (core/pose/noise_profile.py), and fires with its own probability from the
 window's generator, so a window stays reproducible from (seed, key). Windows are prepared
-(core/model/inputs.py): torso-sized, facing the camera, gravity kept, camera depth along Z.
-Frames without a body stay all zeros.
+(core/model/inputs.py): torso-sized, facing the camera, gravity kept, so the camera's depth axis
+is Z for a body that faced it (the depth noise assumes so). Frames without a body stay all zeros.
+The wobble's correlation time was measured in frames at 30 frames/s and is applied in window
+frames, whose duration varies with the clip.
 """
 
 from __future__ import annotations
