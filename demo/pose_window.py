@@ -1,17 +1,18 @@
 """The last few seconds of live poses, turned into the skeleton clip the recogniser scores.
 
 People enter and leave a webcam view and MediaPipe may list them in any order, so bodies are
-followed by their track id and the two most present ones fill the two body slots.
+followed by their track id and the two most present ones fill the two body slots. Someone lost
+and found again under a new track id keeps their slot, as in a video (core/skeleton/slots.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 
 import numpy as np
 
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
-
+from core.skeleton.slots import slots_of_frames
 
 
 class PoseWindow:
@@ -40,14 +41,14 @@ class PoseWindow:
 
     def skeleton(self) -> np.ndarray | None:
         """``(M, T, 25, 3)`` over the frames where someone is in view; None when nobody is."""
-        counts = Counter(track for _, _, tracks in self._frames for track in tracks)
-        if not counts:
+        slots = slots_of_frames((tracks for _, _, tracks in self._frames), MAX_BODIES)
+        if not slots:
             return None
-        slots = [track for track, _ in counts.most_common(MAX_BODIES)]
-        present = [(world, tracks) for _, world, tracks in self._frames if set(tracks) & set(slots)]
+        slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
+        present = [(world, tracks) for _, world, tracks in self._frames if set(tracks) & set(slot_of)]
         clip = np.zeros((len(slots), len(present), NUM_JOINTS, 3), dtype=np.float32)
         for frame, (world, tracks) in enumerate(present):
             for body, track in enumerate(tracks):
-                if track in slots:
-                    clip[slots.index(track), frame] = world[body]
+                if track in slot_of:
+                    clip[slot_of[track], frame] = world[body]
         return clip

@@ -105,6 +105,20 @@ def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames()
     assert window.frames_with_people == 4
 
 
+def test_pose_window_keeps_a_person_lost_and_found_again_in_their_body_slot():
+    window = PoseWindow(seconds=10.0)
+    both = lambda a, b: np.stack([np.full((NUM_JOINTS, 3), a), np.full((NUM_JOINTS, 3), b)])  # noqa: E731
+    window.add(0.0, both(1.0, 2.0), [1, 2])
+    window.add(0.1, both(1.0, 2.0), [1, 2])
+    window.add(0.2, np.full((1, NUM_JOINTS, 3), 1.0), [1])
+    window.add(0.3, both(1.0, 3.0), [1, 5])  # person 2 came back as track 5
+    window.add(0.4, both(3.0, 1.0), [5, 1])
+    clip = window.skeleton()
+    assert clip.shape == (2, 5, NUM_JOINTS, 3)
+    assert clip[0, :, 0, 0].tolist() == [1.0] * 5
+    assert clip[1, :, 0, 0].tolist() == [2.0, 2.0, 0.0, 3.0, 3.0]
+
+
 def test_pose_window_with_nobody_gives_no_skeleton():
     window = PoseWindow(seconds=1.0)
     window.add(0.0, np.zeros((0, NUM_JOINTS, 3)), [])

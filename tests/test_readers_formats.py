@@ -12,7 +12,8 @@ from core.data import bandai, cad60, kard, msr_action3d, nwucla, utkinect
 from core.data.bvh import read_bvh
 from core.data.packing import pack, unpack
 from core.data.sample import MalformedFileError
-from core.data.synthesis import SPINE_MID_FRACTION, complete_skeleton
+from core.data.synthesis import complete_skeleton
+from core.skeleton.proportions import SPINE_MID_FRACTION
 from core.skeleton.layout import JOINT
 
 # A standing body facing the camera, in metres: NTU names -> (x, y, z).

@@ -21,7 +21,9 @@ from core.data.sample import Sample, SourceRead
 
 DEFAULT_CACHE = Path(os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext"))
 _CODE_DIR = Path(__file__).resolve().parent
-_READER_FILES = ("sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py")
+_READER_FILES = (
+    "sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py", "../skeleton/proportions.py",
+)
 
 
 def _archive_key(archive: Path) -> str:

@@ -1,9 +1,8 @@
 """Fill in the NTU-25 joints a source does not record, from their neighbours.
 
-The proportions were measured on NTU's own A001 skeleton file (Kinect v2), so synthesised joints
-sit where Kinect v2 would put them: spine_mid 57 % of the way from spine_base to spine_shoulder,
-neck 33 % of the way from spine_shoulder to head, hand tip about 4 cm beyond the hand, the foot
-about 10 cm in front of and 5 cm below the ankle.
+The spine mid, neck and hand tip follow the one rule in core/skeleton/proportions.py (measured
+on NTU's own A001 Kinect v2 file), which the MediaPipe mapping uses too; the foot goes about
+10 cm in front of and 5 cm below the ankle.
 """
 
 from __future__ import annotations
@@ -11,11 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.skeleton.layout import JOINT, JOINT_NAMES, NUM_JOINTS
+from core.skeleton.proportions import HAND_TIP_EXTENSION, NECK_FRACTION, SPINE_MID_FRACTION
 
-SPINE_MID_FRACTION = 0.57
-NECK_FRACTION = 0.33
 WRIST_ALONG_FOREARM = 0.78  # when only the hand is known: elbow -> hand
-HAND_TIP_EXTENSION = 0.6  # of the wrist -> hand segment, beyond the hand
 THUMB_EXTENSION = 0.3
 THUMB_FORWARD_M = 0.03
 HAND_LENGTH_M = 0.07  # wrist -> hand, when only one of them is known

@@ -12,7 +12,7 @@ def prepare_window(skeleton: np.ndarray, length: int = 64) -> np.ndarray:
     """Normalise a clip and resample it to ``(2, length, 25, 3)`` float32.
 
     Training and live inference both pass through here, so the network always sees bodies
-    centred, upright, torso-sized and padded to two bodies (the second all zeros when absent).
+    centred, facing the camera (gravity kept: a lying body stays lying), torso-sized and padded to two bodies (the second all zeros when absent).
     """
     bodies = as_bodies(skeleton)
     if bodies.shape[1] == 0:

@@ -6,12 +6,12 @@ translation. Joints MediaPipe has are copied; the others follow where the Kinect
 
 - spine base at the middle of the hips; Kinect's hip joints sit closer to the midline than the
   hip-joint centres MediaPipe marks (its hip width is about 60 % of MediaPipe's);
-- spine shoulder between the shoulders, spine mid a little above half-way up the spine, neck
-  40 % of the way from the spine shoulder to the head;
+- spine shoulder between the shoulders; spine mid, neck and hand tip by the rule every source
+  shares (core/skeleton/proportions.py);
 - head at the centre of the skull: the mean of ears and eyes;
 - shoulders a little lower than MediaPipe's (Kinect marks the joint, MediaPipe the shoulder top);
-- hand centre and hand tip beyond the wrist along the hand (towards the middle of MediaPipe's
-  index and pinky points); the thumb is MediaPipe's thumb;
+- hand centre beyond the wrist along the hand (towards the middle of MediaPipe's index and
+  pinky points), hand tip further along; the thumb is MediaPipe's thumb;
 - foot half-way from the ankle to the toes.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.skeleton.layout import JOINT, NUM_JOINTS
+from core.skeleton.proportions import HAND_TIP_EXTENSION, NECK_FRACTION, SPINE_MID_FRACTION
 
 NUM_LANDMARKS = 33
 LANDMARK = {
@@ -39,10 +40,7 @@ LANDMARK = {
 
 HIP_WIDTH_RATIO = 0.6  # Kinect hip width / MediaPipe hip width
 SHOULDER_DROP = 0.05  # of the hip-to-shoulder distance
-SPINE_MID_HEIGHT = 0.55  # from spine base (0) to spine shoulder (1)
-NECK_HEIGHT = 0.4  # from spine shoulder (0) to head (1)
 HAND_REACH = 1.5  # hand centre = wrist + HAND_REACH * (knuckles - wrist)
-HAND_TIP_REACH = 2.5
 FOOT_POSITION = 0.5  # from ankle (0) to toes (1)
 
 Recipe = dict[str, float]  # landmark name -> weight
@@ -77,9 +75,9 @@ def _recipes() -> dict[str, Recipe]:
     recipes = {
         "spine_base": hips,
         "spine_shoulder": shoulders,
-        "spine_mid": _blend(hips, shoulders, SPINE_MID_HEIGHT),
+        "spine_mid": _blend(hips, shoulders, SPINE_MID_FRACTION),
         "head": head,
-        "neck": _blend(shoulders, head, NECK_HEIGHT),
+        "neck": _blend(shoulders, head, NECK_FRACTION),
     }
     for side in ("left", "right"):
         knuckles = _mean(f"{side}_index", f"{side}_pinky")
@@ -88,8 +86,9 @@ def _recipes() -> dict[str, Recipe]:
         recipes[f"{side}_shoulder"] = _shift(shoulder, shoulders, hips, SHOULDER_DROP)
         recipes[f"{side}_elbow"] = _point(f"{side}_elbow")
         recipes[f"{side}_wrist"] = wrist
-        recipes[f"{side}_hand"] = _blend(wrist, knuckles, HAND_REACH)
-        recipes[f"{side}_hand_tip"] = _blend(wrist, knuckles, HAND_TIP_REACH)
+        hand = _blend(wrist, knuckles, HAND_REACH)
+        recipes[f"{side}_hand"] = hand
+        recipes[f"{side}_hand_tip"] = _shift(hand, wrist, hand, HAND_TIP_EXTENSION)
         recipes[f"{side}_thumb"] = _point(f"{side}_thumb")
         recipes[f"{side}_hip"] = _blend(hips, _point(f"{side}_hip"), HIP_WIDTH_RATIO)
         recipes[f"{side}_knee"] = _point(f"{side}_knee")

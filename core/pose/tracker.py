@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 
 from core.pose.errors import PoseInputError
-from core.pose.identity import IdentityTracker
+from core.pose.identity import FORGET_AFTER_MS, IdentityTracker
 from core.pose.mapping import LANDMARK, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
-from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, focal_length_px, solve_translation
+from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, TravelMemory, focal_length_px
 from core.skeleton.layout import NUM_JOINTS
 
 # MediaPipe resizes to 224 (detector) and 256 (landmarks of a person crop) anyway; giving it a
@@ -186,6 +186,7 @@ class PoseTracker:
             ]
         self._following = [False] * max_people  # which landmarkers had someone last time
         self._identities = IdentityTracker()
+        self._travel = TravelMemory(FORGET_AFTER_MS)
         self._last_timestamp_ms: int | None = None
 
     def __enter__(self) -> PoseTracker:
@@ -280,18 +281,20 @@ class PoseTracker:
         seen = np.stack([person.normalised for person in people]) * np.float32([width, height])
         visibility = np.stack([person.visibility for person in people])
         world = np.stack([person.world for person in people])
-        for index in range(len(people)):
-            shift = solve_translation(world[index], seen[index], visibility[index], focal, center)
+        torsos = [person.torso(width, height) for person in people]
+        centres = np.stack([centre for centre, _ in torsos])
+        lengths = np.array([length for _, length in torsos])
+        track_ids = self._identities.assign(centres, lengths, timestamp_ms)
+        for index, track in enumerate(track_ids):
+            shift = self._travel.translation(
+                track, timestamp_ms, world[index], seen[index], visibility[index], focal, center
+            )
             if shift is not None:
                 world[index] += shift
         image = seen.copy()
         if self.mirrored:
             image[..., 0] = width - image[..., 0]
 
-        torsos = [person.torso(width, height) for person in people]
-        centres = np.stack([centre for centre, _ in torsos])
-        lengths = np.array([length for _, length in torsos])
-        track_ids = self._identities.assign(centres, lengths, timestamp_ms)
         return FramePose(
             world=landmarks_to_ntu(world_to_kinect(world)),
             image=landmarks_to_ntu(image),

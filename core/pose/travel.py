@@ -69,3 +69,37 @@ def solve_translation(
         return None
     return solution.astype(np.float32)
 
+
+
+class TravelMemory:
+    """The last recovered translation of each track, kept while the solver fails.
+
+    A failed solve (too few visible landmarks, a body behind the camera) would otherwise leave
+    that frame's body hip-centred, at the camera itself: a spike of several torso lengths. A
+    track with nothing recovered for ``forget_after_ms`` is forgotten, as identities are.
+    """
+
+    def __init__(self, forget_after_ms: int) -> None:
+        self.forget_after_ms = forget_after_ms
+        self._last: dict[int, tuple[np.ndarray, int]] = {}
+
+    def translation(
+        self,
+        track_id: int,
+        timestamp_ms: int,
+        world: np.ndarray,
+        image: np.ndarray,
+        visibility: np.ndarray,
+        focal_px: float,
+        center: tuple[float, float],
+    ) -> np.ndarray | None:
+        """This frame's translation, else the track's last one; None when it never had one."""
+        self._last = {
+            track: kept for track, kept in self._last.items() if timestamp_ms - kept[1] <= self.forget_after_ms
+        }
+        shift = solve_translation(world, image, visibility, focal_px, center)
+        if shift is not None:
+            self._last[track_id] = (shift, timestamp_ms)
+            return shift
+        kept = self._last.get(track_id)
+        return None if kept is None else kept[0]

@@ -20,7 +20,7 @@ from core.pose.errors import PoseInputError
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
-from core.skeleton.slots import assign_slots
+from core.skeleton.slots import slots_of_frames
 
 _PREFETCH = 8
 _END = object()
@@ -109,16 +109,6 @@ def _prepared_frames(capture: cv2.VideoCapture, tracker: PoseTracker) -> Iterato
         worker.join()
 
 
-def _slots(poses: list[FramePose], max_bodies: int) -> list[list[int]]:
-    """Track ids per output body: the longest-seen person first; a person who never shares a
-    frame with a kept one continues that body (someone lost and found again)."""
-    frames_of: dict[int, set[int]] = {}
-    for index, pose in enumerate(poses):
-        for track in pose.track_ids:
-            frames_of.setdefault(track, set()).add(index)
-    return assign_slots(sorted(frames_of, key=lambda t: (-len(frames_of[t]), t)), frames_of, max_bodies)
-
-
 def assemble(
     poses: list[FramePose], fps: float, frame_size: tuple[int, int], processing_s: float = 0.0
 ) -> VideoPose:
@@ -127,7 +117,7 @@ def assemble(
     skeleton = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 3), np.float32)
     image = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 2), np.float32)
     visibility = np.zeros((MAX_BODIES, frames, NUM_JOINTS), np.float32)
-    slots = _slots(poses, MAX_BODIES)
+    slots = slots_of_frames((pose.track_ids for pose in poses), MAX_BODIES)
     slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
     people = {track for pose in poses for track in pose.track_ids}
     for index, pose in enumerate(poses):

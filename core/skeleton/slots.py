@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
@@ -29,3 +29,14 @@ def assign_slots(order: Sequence[Key], frames_of: Mapping[Key, set[int]], max_sl
                 slots.append([key])
                 taken.append(set(frames))
     return slots
+
+
+def slots_of_frames(frames: Iterable[Iterable[Key]], max_slots: int) -> list[list[Key]]:
+    """Body slots from the track ids seen in each frame: the longest-seen track first (ties: the
+    smaller id), and a track that never shares a frame with a slot's tracks continues it."""
+    frames_of: dict[Key, set[int]] = {}
+    for index, tracks in enumerate(frames):
+        for track in tracks:
+            frames_of.setdefault(track, set()).add(index)
+    order = sorted(frames_of, key=lambda track: (-len(frames_of[track]), track))
+    return assign_slots(order, frames_of, max_slots)

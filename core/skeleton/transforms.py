@@ -11,6 +11,9 @@ import numpy as np
 from core.skeleton.layout import JOINT, MIRROR_PERMUTATION, NUM_JOINTS
 
 _EPS = 1e-6
+# The feet decide which way a body faces when their mean forward reach is at least this share
+# of the hip-plus-shoulder line's length (both on the ground plane).
+FACING_FEET_MIN = 0.1
 
 
 def as_bodies(sequence: np.ndarray) -> np.ndarray:
@@ -34,34 +37,57 @@ def present_frames(bodies: np.ndarray) -> np.ndarray:
     return np.abs(bodies).sum(axis=(-1, -2)) > _EPS
 
 
-def body_frame(sequence: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Origin and rotation that put the first body upright, facing the camera.
+def _facing_right_axis(main: np.ndarray) -> np.ndarray | None:
+    """Unit ground-plane direction of the body's right side, or None when it has none.
 
-    The right axis averages the hip and shoulder lines and the up axis is the spine, both over
-    all present frames, so a single rigid transform keeps the motion (turns, travel) intact.
-    Returns None when no frame holds a body.
+    MediaPipe swaps the left and right labels on some frames of a side view, which flips that
+    frame's hip and shoulder lines. So the axis is the principal direction of the per-frame lines
+    projected on the ground (blind to their sign), and its sign comes from a cue that a swap
+    leaves alone: the feet point forward. Where the feet say nothing (lying on the back, toes up)
+    the sign most frames agree with decides.
+    """
+    lines = (
+        main[:, JOINT["right_hip"]] - main[:, JOINT["left_hip"]]
+        + main[:, JOINT["right_shoulder"]] - main[:, JOINT["left_shoulder"]]
+    )[:, [0, 2]].astype(np.float64)
+    scatter = lines.T @ lines
+    values, vectors = np.linalg.eigh(scatter)
+    if values[1] < _EPS:
+        return None
+    axis = vectors[:, 1]
+    feet = (
+        main[:, JOINT["left_foot"]] - main[:, JOINT["left_ankle"]]
+        + main[:, JOINT["right_foot"]] - main[:, JOINT["right_ankle"]]
+    )[:, [0, 2]].astype(np.float64)
+    # Kinect convention: with right = (x, z) on the ground, forward (towards the camera for a
+    # body facing it) is (z, -x), the cross product of up and right.
+    forward = np.array([axis[1], -axis[0]])
+    along = feet.mean(axis=0).dot(forward)
+    if abs(along) > FACING_FEET_MIN * np.sqrt(values[1] / len(lines)):
+        sign = np.sign(along)
+    else:
+        sign = np.sign((lines @ axis).sum()) or 1.0
+    return axis * sign
+
+
+def body_frame(sequence: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Origin and rotation that make the first body face the camera, keeping the camera's up.
+
+    Only the rotation about the vertical (Y) axis is removed: a push-up stays horizontal, a fall
+    keeps its tilt. One rigid transform for the whole clip keeps the motion (turns, travel)
+    intact. Returns None when no frame holds a body.
     """
     bodies = as_bodies(sequence)
     main = bodies[0][present_frames(bodies)[0]]
     if len(main) == 0:
         return None
-    origin = main[0, JOINT["spine_mid"]]
-    up = (main[:, JOINT["spine_shoulder"]] - main[:, JOINT["spine_base"]]).mean(axis=0)
-    right = (
-        main[:, JOINT["right_hip"]] - main[:, JOINT["left_hip"]]
-        + main[:, JOINT["right_shoulder"]] - main[:, JOINT["left_shoulder"]]
-    ).mean(axis=0)
-    up_norm = np.linalg.norm(up)
-    if up_norm < _EPS:
+    origin = main[0, JOINT["spine_mid"]].astype(np.float32)
+    right = _facing_right_axis(main)
+    if right is None:
         return origin, np.eye(3, dtype=np.float32)
-    up = up / up_norm
-    right = right - right.dot(up) * up
-    right_norm = np.linalg.norm(right)
-    if right_norm < _EPS:
-        return origin, np.eye(3, dtype=np.float32)
-    right = right / right_norm
-    rotation = np.stack([right, up, np.cross(right, up)]).astype(np.float32)
-    return origin.astype(np.float32), rotation
+    x, z = right
+    rotation = np.array([[x, 0.0, z], [0.0, 1.0, 0.0], [-z, 0.0, x]], dtype=np.float32)
+    return origin, rotation
 
 
 def torso_length(sequence: np.ndarray) -> float:
@@ -75,9 +101,10 @@ def torso_length(sequence: np.ndarray) -> float:
 
 
 def normalize(sequence: np.ndarray, unit_scale: bool = False) -> np.ndarray:
-    """Centre on the first frame's spine and rotate upright, facing the camera.
+    """Centre on the first frame's spine and turn about the vertical to face the camera.
 
-    Idempotent: the normalised body already has its origin at zero and its axes aligned.
+    Gravity stays: the camera's Y axis is kept as up, so lying, bending and falling bodies look
+    it. Idempotent: the normalised body already has its origin at zero and faces the camera.
     With ``unit_scale`` the torso length becomes 1, which removes the subject's size.
     """
     bodies = as_bodies(sequence)

@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from core.model.inputs import prepare_window
-from core.skeleton.transforms import mirror, random_window, rotate, rotation_matrix
+from core.skeleton.transforms import mirror, random_window
+from core.training.augment import augment
 
 SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
 
@@ -58,7 +59,7 @@ def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> 
 
 
 class TrainWindows(torch.utils.data.Dataset):
-    """Random 50-100 % sub-intervals, prepared and slightly rotated; deterministic per (seed, key).
+    """Random 50-100 % sub-intervals, prepared and augmented (augment.py); deterministic per (seed, key).
 
     Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
     a resumed run draws the same ones again, and DataLoader workers need no shared state. With
@@ -87,11 +88,10 @@ class TrainWindows(torch.utils.data.Dataset):
         index = key % len(self.sequences)
         rng = np.random.default_rng([self.seed, key])
         window = prepare_window(random_window(self.sequences[index], self.length, rng), self.length)
-        angles = rng.uniform(-self.max_angle, self.max_angle, size=3)
         label = self.labels[index]
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
             window, label = mirror(window), self.mirror_to[label]
-        return torch.from_numpy(rotate(window, rotation_matrix(angles))), label
+        return torch.from_numpy(augment(window, rng, self.max_angle)), label
 
 
 class EpochSampler(torch.utils.data.Sampler[int]):
