@@ -48,7 +48,7 @@ def read_file(path: Path) -> list[Sample]:
         raise MalformedFileError(path, "name is not a<A>_s<S>_t<T>_skeleton with a known action")
     try:
         content = scipy.io.loadmat(path)
-    except (OSError, ValueError, TypeError, NotImplementedError) as error:
+    except Exception as error:  # noqa: BLE001 - scipy raises IndexError, struct.error... on a damaged file
         raise MalformedFileError(path, f"is not a MATLAB v5 file ({error})") from error
     if "d_skel" not in content:
         raise MalformedFileError(path, "holds no d_skel variable")
