@@ -93,3 +93,26 @@ def test_pack_keeps_bodies_apart():
 def test_sample_refuses_three_bodies():
     with pytest.raises(ValueError, match=r"\(2, T, 25, 3\)"):
         Sample("sbu", "s", "l", "n", 15.0, np.zeros((3, 4, 25, 3), dtype=np.float32))
+
+
+def test_training_windows_of_a_two_body_sample_hold_both_people(two_source_data, tmp_path):
+    from core.training.data import TrainWindows
+    from core.training.tasks import corpus_task
+
+    build_corpus(two_source_data, tmp_path / "corpus", cache=tmp_path / "cache")
+    task = corpus_task(load_corpus(tmp_path / "corpus"), "all")
+    clips = task.subset("train")
+    windows = TrainWindows(clips, task.train_actions, length=16, seed=0)
+    by_action = {action: windows[i][0].numpy() for i, action in enumerate(clips.actions)}
+    pair, single = by_action["shaking hands"], by_action["high arm wave"]
+    assert pair.shape == single.shape == (2, 16, 25, 3)
+    assert np.abs(pair[1]).sum() > 0 and np.abs(single[1]).sum() == 0  # second slot: partner / empty
+
+
+def test_montage_draws_a_two_body_sample(two_source_data, tmp_path):
+    from core.data.montage import pick_samples, render_montage
+
+    build_corpus(two_source_data, tmp_path / "corpus", cache=tmp_path / "cache")
+    corpus = load_corpus(tmp_path / "corpus")
+    assert sorted(corpus.index[i].label for i in pick_samples(corpus)) == ["high arm wave", "shaking hands"]
+    assert render_montage(corpus, tmp_path / "montage.png").read_bytes()[:4] == b"\x89PNG"
