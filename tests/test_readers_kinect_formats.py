@@ -80,7 +80,11 @@ def test_side_rules_follow_the_moving_limb_and_the_lean():
     frames = np.repeat(np.array([[STANDING.get(name, (0.0, 0.3, 3.0)) for name in JOINT]]), 8, axis=0)
     legs = frames.copy()
     legs[:, JOINT["left_ankle"], 1] += np.linspace(0, 0.4, 8)
-    assert limb_side(legs, "leg") == "left" and limb_side(legs, "arm") in ("left", "right")
+    assert limb_side(legs, "leg") == "left"
+    arms = frames.copy()
+    arms[:, JOINT["right_wrist"], 1] += np.linspace(0, 0.5, 8)
+    arms[:, JOINT["left_wrist"], 0] += np.linspace(0, 0.05, 8)  # a small sway of the other one
+    assert limb_side(arms, "arm") == "right"
     lean = frames.copy()
     lean[:, JOINT["head"], 0] += np.linspace(0, -0.3, 8)  # towards smaller X: the subject's left
     assert lean_side(lean) == "left"

@@ -19,10 +19,6 @@ from tests.test_readers_real import (
     _segments_are_anatomical, _upright_and_metric,
 )
 
-# Handedness from Kinder-Gator's README.txt (B: both); 921 is the one left-handed participant.
-KG_LEFT_HANDED = {"p921"}
-KG_EITHER_HANDED = {"p337", "p595"}
-KG_ADULTS = {f"p{n}" for n in (565, 577, 604, 976, 734, 876, 921, 888, 934, 970)}
 KG_PAIRS = [  # (first, other) motions whose sides are measured
     ("raise your hand", "raise your other hand"),
     ("wave your hand", "wave your other hand"),
@@ -41,6 +37,24 @@ KG_PAIRS = [  # (first, other) motions whose sides are measured
 @pytest.fixture(scope="module")
 def kinder() -> SourceRead:
     return kinder_gator.read_source(_root("kinder-gator.tar.xz"))
+
+
+@pytest.fixture(scope="module")
+def demographics() -> dict[str, tuple[str, str]]:
+    """Participant -> ("child" | "adult", handedness R / L / B) from the archive's README.txt.
+
+    Its table holds rows ``<child id> <sex> <age> <hand> <grade> || <adult id> <sex> <age> <hand> ...``.
+    """
+    readme = next(_root("kinder-gator.tar.xz").glob("**/kinder-gator/README.txt")).read_text()
+    people = {}
+    for line in readme.splitlines():
+        halves = line.split("||")
+        for group, half in zip(("child", "adult"), halves if len(halves) == 2 else []):
+            cells = half.split()
+            if len(cells) >= 4 and cells[0].isdigit() and cells[3] in ("R", "L", "B"):
+                people[f"p{cells[0]}"] = (group, cells[3])
+    assert len(people) == 20, people
+    return people
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +91,13 @@ def test_kinder_gator_counts(kinder):
     assert all(29.0 < s.fps < 33.0 for s in kinder.samples)
 
 
-def test_kinder_gator_order_and_scale(kinder):
+def test_kinder_gator_order_and_scale(kinder, demographics):
     bones = KINECT_BONES
     variation = [_bone_variation(s.joints, bones) for s in kinder.samples]
     assert np.median(variation) < 0.08, np.median(variation)
-    adults = [s for s in kinder.samples if s.subject in KG_ADULTS and s.label == "wave your hand (right)"]
+    adults = [s for s in kinder.samples
+              if demographics[s.subject][0] == "adult" and s.label == "wave your hand (right)"]
+    assert len(adults) >= 7
     for sample in adults:
         _upright_and_metric(sample.joints)
         _segments_are_anatomical(sample.joints)
@@ -112,13 +128,14 @@ def test_kinder_gator_first_and_other_come_out_on_opposite_sides(kinder, first, 
     assert opposite >= 15, (first, opposite)  # measured 16-20 of 20
 
 
-def test_kinder_gator_right_handers_use_the_right_hand_first(kinder):
+def test_kinder_gator_right_handers_use_the_right_hand_first(kinder, demographics):
     for motion in ("raise your hand", "wave your hand", "throw a ball", "kick a ball"):
         sides = _kg_sides(kinder, motion)
-        right_handed = [side for person, side in sides.items()
-                        if person not in KG_LEFT_HANDED | KG_EITHER_HANDED]
+        right_handed = [side for person, side in sides.items() if demographics[person][1] == "R"]
+        assert len(right_handed) == 17
         assert right_handed.count("right") >= 0.75 * len(right_handed), (motion, right_handed)
-    assert _kg_sides(kinder, "throw a ball")["p921"] == "left"
+    (left_hander,) = [person for person, (_, hand) in demographics.items() if hand == "L"]
+    assert _kg_sides(kinder, "throw a ball")[left_hander] == "left"  # the only left-hander throws left
 
 
 def test_kinder_gator_waving_hand_is_the_travelling_one(kinder):

@@ -22,7 +22,7 @@ from core.data.sample import Sample, SourceRead
 DEFAULT_CACHE = Path(os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext"))
 _CODE_DIR = Path(__file__).resolve().parent
 _READER_FILES = ("sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py",
-                 "source_cache.py")
+                 "source_cache.py", "moving_side.py")
 
 
 def _archive_key(archive: Path) -> str:
