@@ -46,17 +46,18 @@ class SourceRow:
 
 
 def compact(sample: Sample) -> list[tuple[str, float, np.ndarray]]:
-    """(name, fps, joints) pieces of a sample after thinning and cutting."""
+    """(name, fps, joints) pieces of a sample after thinning and cutting (every body alike)."""
     stride = max(1, math.ceil(sample.fps / MAX_FPS - 1e-6))
     fps = sample.fps / stride
-    joints = sample.joints[::stride]
+    joints = sample.joints[..., ::stride, :, :]
+    frames = joints.shape[-3]
     limit = int(MAX_SECONDS * fps)
-    parts = math.ceil(len(joints) / limit)
+    parts = math.ceil(frames / limit)
     if parts <= 1:
         return [(sample.name, fps, joints)]
-    bounds = np.linspace(0, len(joints), parts + 1).round().astype(int)
+    bounds = np.linspace(0, frames, parts + 1).round().astype(int)
     return [
-        (f"{sample.name}_part{k + 1}", fps, joints[bounds[k]:bounds[k + 1]])
+        (f"{sample.name}_part{k + 1}", fps, joints[..., bounds[k]:bounds[k + 1], :, :])
         for k in range(parts)
     ]
 
@@ -103,12 +104,13 @@ def build_corpus(
                 continue
             actions.add(action)
             for name, fps, joints in compact(sample):
+                frames = joints.shape[-3]
                 index.append(SampleInfo(source, sample.subject, sample.label, action,
-                                        sample.style, fps, len(joints), name))
+                                        sample.style, fps, frames, name, sample.bodies))
                 sequences.append(joints)
                 row.samples += 1
-                row.frames += len(joints)
-                row.seconds += len(joints) / fps
+                row.frames += frames
+                row.seconds += frames / fps
         row.problems += [f"label {label!r} is not in the label map" for label in sorted(unmapped)]
         row.actions = len(actions)
         rows.append(row)

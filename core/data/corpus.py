@@ -1,8 +1,8 @@
 """The built training corpus: one packed array file plus a JSON index, and its loader.
 
 Written by ``python -m core corpus build`` (core.data.build); read by training, splits and
-evaluation through ``load_corpus``. Sequences are single bodies in metres, Kinect convention,
-not normalised.
+evaluation through ``load_corpus``. Sequences are in metres, Kinect convention, not
+normalised; most hold one body, two-person interactions (SBU) two.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from core.skeleton.layout import NUM_JOINTS
 
 ARRAYS_FILE = "corpus.npz"
 INDEX_FILE = "index.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: samples may hold two bodies
 
 
 class CorpusError(ValueError):
@@ -34,8 +34,9 @@ class SampleInfo:
     action: str  # canonical action name of the shared vocabulary
     style: str  # motion style (Bandai-Namco only), else ""
     fps: float  # of the stored sequence
-    length: int  # frames stored
+    length: int  # frames stored (per body)
     name: str  # unique sample id
+    bodies: int = 1  # 2 for a two-person interaction
 
 
 class Corpus:
@@ -52,10 +53,11 @@ class Corpus:
         return len(self.index)
 
     def sequence(self, i: int) -> np.ndarray:
-        """(T, 25, 3) float32 metres of sample ``i``."""
+        """(T, 25, 3) float32 metres of sample ``i``, or (2, T, 25, 3) for a two-body sample."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"sample {i} is out of range for a corpus of {len(self)}")
-        return unpack(self._steps, self._offsets, i % len(self))
+        i %= len(self)
+        return unpack(self._steps, self._offsets, i, self.index[i].bodies)
 
     def actions(self) -> list[str]:
         return sorted({info.action for info in self.index})
@@ -103,7 +105,7 @@ def load_corpus(directory: Path | str) -> Corpus:
     except (OSError, ValueError, KeyError) as error:
         raise CorpusError(f"{path} cannot be read ({error}): rebuild the corpus") from error
     lengths = np.diff(offsets)
-    if len(lengths) != len(index) or any(int(n) != s.length for n, s in zip(lengths, index)):
+    if len(lengths) != len(index) or any(int(n) != s.length * s.bodies for n, s in zip(lengths, index)):
         raise CorpusError(f"{path} does not match {INDEX_FILE}: rebuild the corpus")
     if len(steps) and steps.shape[1:] != (NUM_JOINTS, 3):
         raise CorpusError(f"{path} holds joints of shape {steps.shape[1:]}, not (25, 3)")

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from core.data.corpus import Corpus  # noqa: E402
 from core.skeleton.layout import BONES, JOINT_NAMES  # noqa: E402
+from core.skeleton.transforms import as_bodies  # noqa: E402
 
 # A one-sided action per source, so the red (right) limb should be the one that moves.
 PREFERRED_LABELS = {
@@ -27,6 +28,9 @@ PREFERRED_LABELS = {
     "utkinect": "waveHands",
     "cad-60": "drinking water",
     "bandai-namco": "wave-right-hand",
+    "kinder-gator": "wave your hand (right)",
+    "utd-mhad": "right hand wave",
+    "sbu": "shaking hands",
 }
 FRAMES_SHOWN = 5
 
@@ -65,10 +69,11 @@ def render_montage(corpus: Corpus, out: Path) -> Path:
     figure, axes = plt.subplots(len(picks), 2, figsize=(8, 3.6 * len(picks)), squeeze=False)
     for row, index in enumerate(picks):
         info = corpus.index[index]
-        sequence = corpus.sequence(index)
-        frames = sequence[np.linspace(0, len(sequence) - 1, FRAMES_SHOWN).round().astype(int)]
-        _draw(axes[row, 0], frames, horizontal=0)
-        _draw(axes[row, 1], frames, horizontal=2)
+        bodies = as_bodies(corpus.sequence(index))
+        shown = np.linspace(0, bodies.shape[1] - 1, FRAMES_SHOWN).round().astype(int)
+        for frames in bodies[:, shown]:  # a two-person sample draws both people
+            _draw(axes[row, 0], frames, horizontal=0)
+            _draw(axes[row, 1], frames, horizontal=2)
         axes[row, 0].set_title(f"{info.source}: {info.label} ({info.name})", fontsize=9)
         axes[row, 0].set_xlabel("X (m), subject's right ->")
         axes[row, 0].set_ylabel("Y (m), up")

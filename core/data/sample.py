@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.skeleton.layout import NUM_JOINTS
+from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 
 
 class MalformedFileError(ValueError):
@@ -22,19 +22,34 @@ class MalformedFileError(ValueError):
 
 @dataclass
 class Sample:
-    """One labelled sequence of one source, single body, metres, Kinect convention."""
+    """One labelled sequence of one source, metres, Kinect convention.
+
+    ``joints`` is (T, 25, 3) for one body, or (2, T, 25, 3) for a two-person interaction
+    (SBU), both bodies over the same frames.
+    """
 
     source: str
     subject: str
     label: str
     name: str
     fps: float
-    joints: np.ndarray  # (T, 25, 3) float32
+    joints: np.ndarray  # (T, 25, 3) or (2, T, 25, 3) float32
     style: str = ""
 
     def __post_init__(self) -> None:
-        if self.joints.ndim != 3 or self.joints.shape[1:] != (NUM_JOINTS, 3):
-            raise ValueError(f"{self.name}: expected (T, 25, 3) joints, got {self.joints.shape}")
+        shape = self.joints.shape
+        if shape[-2:] != (NUM_JOINTS, 3) or not (
+            self.joints.ndim == 3 or (self.joints.ndim == 4 and shape[0] == MAX_BODIES)
+        ):
+            raise ValueError(f"{self.name}: expected (T, 25, 3) or (2, T, 25, 3) joints, got {shape}")
+
+    @property
+    def bodies(self) -> int:
+        return 1 if self.joints.ndim == 3 else self.joints.shape[0]
+
+    @property
+    def frames(self) -> int:
+        return self.joints.shape[-3]
 
 
 @dataclass

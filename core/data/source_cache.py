@@ -22,7 +22,8 @@ from core.data.sample import Sample, SourceRead
 DEFAULT_CACHE = Path(os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext"))
 _CODE_DIR = Path(__file__).resolve().parent
 _READER_FILES = (
-    "sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py", "../skeleton/proportions.py",
+    "sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py", "source_cache.py",
+    "moving_side.py", "../skeleton/proportions.py",
 )
 
 
@@ -73,11 +74,12 @@ def read_cached(archive: Path, reader, cache: Path = DEFAULT_CACHE) -> SourceRea
     result = reader.read_source(unpacked(archive, cache))
     stem.parent.mkdir(parents=True, exist_ok=True)
     steps, offsets = pack([sample.joints for sample in result.samples])
+    bodies = np.array([sample.bodies for sample in result.samples], dtype=np.int64)
     fields = [{k: v for k, v in asdict(s).items() if k != "joints"} for s in result.samples]
     summary = {k: v for k, v in asdict(result).items() if k != "samples"}
     private = f".{os.getpid()}.tmp"
     with open(arrays.with_name(arrays.name + private), "wb") as handle:
-        np.savez(handle, steps=steps, offsets=offsets)
+        np.savez(handle, steps=steps, offsets=offsets, bodies=bodies)
     meta.with_name(meta.name + private).write_text(json.dumps({"read": summary, "samples": fields}))
     os.replace(arrays.with_name(arrays.name + private), arrays)
     os.replace(meta.with_name(meta.name + private), meta)  # last: it marks the entry complete
@@ -88,9 +90,9 @@ def _load(arrays: Path, meta: Path) -> SourceRead:
     content = json.loads(meta.read_text())
     result = SourceRead(**content["read"])
     with np.load(arrays) as packed:
-        steps, offsets = packed["steps"], packed["offsets"]
+        steps, offsets, bodies = packed["steps"], packed["offsets"], packed["bodies"]
     result.samples = [
-        Sample(**fields, joints=unpack(steps, offsets, i))
+        Sample(**fields, joints=unpack(steps, offsets, i, int(bodies[i])))
         for i, fields in enumerate(content["samples"])
     ]
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from core.data import bandai, cad60, kard, msr_action3d, nwucla, utkinect
+from core.data import kinder_gator, sbu, utd_mhad
 
 # source name -> (archive under DATA/raw, reader module with read_source(root) -> SourceRead)
 SOURCES: dict[str, tuple[str, ModuleType]] = {
@@ -14,4 +15,7 @@ SOURCES: dict[str, tuple[str, ModuleType]] = {
     utkinect.SOURCE: ("utkinect.tar.xz", utkinect),
     cad60.SOURCE: ("cad-60.tar.xz", cad60),
     bandai.SOURCE: ("bandai-namco.tar.xz", bandai),
+    kinder_gator.SOURCE: ("kinder-gator.tar.xz", kinder_gator),
+    utd_mhad.SOURCE: ("utd-mhad.tar.xz", utd_mhad),
+    sbu.SOURCE: ("sbu.tar.xz", sbu),
 }

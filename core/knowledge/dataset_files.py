@@ -24,16 +24,23 @@ _NAME_PATTERNS = {
     "utkinect": re.compile(r"^joints_s(?P<subject>\d+)_e\d+\.txt$"),
     "cad-60": re.compile(r"^a\d+_(?P<key>.+)_\d+_p(?P<subject>\d+)\.txt$"),
     "bandai-namco": re.compile(r"^dataset-(?P<set>\d+)_(?P<key>[^_]+)_[^_]+_(?P<subject>\d{3})\.bvh$"),
+    "kinder-gator": re.compile(r"^POSE-p(?P<subject>\d+)_\d+-(?P<key>.+)-\d+\.csv$"),
+    "utd-mhad": re.compile(r"^(?P<key>a\d+)_s(?P<subject>\d+)_t\d+_skeleton\.mat$"),
+    "sbu": re.compile(r"^(?P<subject>s\d\ds\d\d)/(?P<key>\d\d)/\d+/skeleton_pos\.txt$"),
 }
+# How many trailing path parts a pattern sees: SBU names its subjects (pairs) by folder.
+_PATH_PARTS = {"sbu": 4}
 
 # subject -> class key -> number of files
 SubjectInventory = dict[str, Counter[str]]
 
 
 def subject_name(source: str, match: re.Match[str]) -> str:
-    """The subject string the corpus uses: 's01', 'p1', or '<set>-<ID>' for Bandai-Namco."""
+    """The subject string the corpus uses: 's01', 'p1', '<set>-<ID>' (Bandai-Namco), 's01s03' (SBU)."""
     number = match.group("subject")
-    if source == "cad-60":
+    if source == "sbu":
+        return number  # the pair folder, s01s03
+    if source in ("cad-60", "kinder-gator"):
         return f"p{int(number)}"
     if source == "bandai-namco":
         return f"{match.group('set')}-{number}"
@@ -45,7 +52,7 @@ def inventory_from_names(source: str, names: list[str]) -> SubjectInventory:
     pattern = _NAME_PATTERNS[source]
     inventory: SubjectInventory = {}
     for name in names:
-        match = pattern.match(name.rsplit("/", 1)[-1])
+        match = pattern.match("/".join(name.split("/")[-_PATH_PARTS.get(source, 1):]))
         if match:
             key = match.groupdict().get("key") or "all"
             inventory.setdefault(subject_name(source, match), Counter())[key] += 1
