@@ -145,6 +145,14 @@ def test_hdm05_keys_are_the_motion_fields_of_the_amc_names(vocabulary) -> None:
     assert set(vocabulary.label_map["hdm05"]) == motions
 
 
+def test_utd_mhad_keys_are_the_27_action_names_of_the_data_readme(vocabulary) -> None:
+    readme = require_data("README.md").read_text(encoding="utf-8")
+    listed = re.search(r"Actions a1-a27, in order: (.+?)\. Check", readme, re.S)
+    assert listed, "the data README no longer lists UTD-MHAD's actions"
+    names = " ".join(listed.group(1).split()).split(", ")
+    assert len(names) == 27 and set(vocabulary.label_map["utd-mhad"]) == set(names)
+
+
 def test_penn_action_keys_are_the_action_strings_of_the_annotations(vocabulary) -> None:
     import io
 
