@@ -173,3 +173,28 @@ def test_normalize_label() -> None:
     assert normalize_label("Pick up & throw") == "pick up and throw"
     assert normalize_label("walk-turn-left") == "walk turn left"
     assert normalize_label("nod head/bow") == "nod head/bow"
+
+
+DRINK = _entry(name="drink water", aliases=[])
+
+
+@pytest.mark.parametrize(("families", "message"), [
+    ({"draws": ["draw x"]}, r"family 'draws' must list at least 2 actions"),
+    ({"draws": ["draw x", "draw y"]}, r"family 'draws' names 'draw y', which is not an action"),
+    ({"a": ["draw x", "drink water"], "b": ["drink water", "draw x"]}, r"'drink water' is in families 'a' and 'b'"),
+    ({"Draws": ["draw x", "drink water"]}, r"family name must be lowercase"),
+    (["draw x", "drink water"], r"must map family names to lists of actions"),
+])
+def test_family_errors_name_the_file_and_the_family(tmp_path: Path, families, message: str) -> None:
+    root = _write_knowledge(tmp_path, {"extra.json": [ENTRY, DRINK]})
+    (root / "families.json").write_text(json.dumps(families))
+    with pytest.raises(VocabularyError, match=message) as error:
+        _load_quietly(root)
+    assert "families.json" in str(error.value)
+
+
+def test_families_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
+    assert _load_quietly(_write_knowledge(tmp_path / "a", {"extra.json": [ENTRY, DRINK]})).families == {}
+    root = _write_knowledge(tmp_path / "b", {"extra.json": [ENTRY, DRINK]})
+    (root / "families.json").write_text(json.dumps({"everyday": ["draw x", "drink water"]}))
+    assert _load_quietly(root).families == {"everyday": ["draw x", "drink water"]}

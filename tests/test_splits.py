@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.knowledge import cli
+from core.data.sources import SOURCES as REGISTERED_SOURCES
+from core.knowledge import cli, split_maker
 from core.knowledge.splits import (
+    OFFICIAL_TEST_SUBJECTS,
     ROLES,
     SplitError,
     ZeroShotSplit,
@@ -23,7 +26,7 @@ from core.knowledge.splits import (
     split_from_dict,
     split_samples,
 )
-from core.knowledge.vocabulary import VocabularyWarning, load_vocabulary
+from core.knowledge.vocabulary import Action, Vocabulary, VocabularyWarning, load_vocabulary
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,16 @@ def test_each_sample_gets_the_role_the_protocol_gives_it() -> None:
         "test_seen": [2, 5],
         "test_unseen": [3],
     }
+
+
+def test_official_test_clips_are_test_samples_even_where_a_split_does_not_list_them() -> None:
+    assert OFFICIAL_TEST_SUBJECTS == {"penn-action": ("test",)}
+    corpus = FakeCorpus([Sample("penn-action", "test", "walk"), Sample("penn-action", "train", "walk"),
+                         Sample("penn-action", "test", "jump"), Sample("penn-action", "test", "clap")])
+    assert split_samples(TOY, corpus) == {"train": [1], "calibration_seen": [], "calibration_unseen": [3],
+                                          "test_seen": [0], "test_unseen": [2]}
+    with pytest.raises(SplitError, match=r"penn-action subjects \['test'\] are its official test set"):
+        split_from_dict({**GOOD, "validation_subjects": {"penn-action": ["test"]}}, "x.json")
 
 
 def test_empty_corpus_gives_every_role_empty() -> None:
@@ -131,6 +144,67 @@ def test_load_split_by_path_and_clear_errors(tmp_path: Path) -> None:
         load_split(str(path))
 
 
+# --- the split maker's rules on a toy vocabulary ----------------------------------------------------
+
+TOY_SOURCES = {"kard", "utkinect", "msr-action3d"}
+
+
+def _toy_vocabulary(families: dict[str, list[str]], extra_source: str | None = None) -> Vocabulary:
+    """Twelve actions a0..a11 with data in three sources, optionally a fourth with a5..a6 and b0..b5."""
+    names = [f"a{i}" for i in range(12)]
+    own = [f"b{i}" for i in range(6)] if extra_source else []
+    actions = [Action(name, None, [], [f"{name} s{k}" for k in range(3)], [f"{name} t{k}" for k in range(3)],
+                      [("none", "none", "none")] * 3, ["arms"]) for name in names + own]
+    label_map = {source: {name: name for name in names} for source in sorted(TOY_SOURCES)}
+    if extra_source:
+        label_map[extra_source] = {name: name for name in names[5:7] + own}
+    return Vocabulary(actions, label_map, {}, families)
+
+
+def _held_out(vocabulary: Vocabulary, seed: int, sources: set[str] = TOY_SOURCES) -> set[str]:
+    unseen, validation = split_maker.choose_actions(vocabulary, random.Random(seed), set(), sources)
+    return set(unseen) | set(validation)
+
+
+def test_a_family_is_never_held_out_whole_where_a_plain_draw_would_hold_it_out() -> None:
+    family = {"a0", "a1"}
+    seeds = range(100)
+    assert any(family <= _held_out(_toy_vocabulary({}), seed) for seed in seeds)  # the case arises
+    with_family = _toy_vocabulary({"toy family": sorted(family)})
+    assert not any(family <= _held_out(with_family, seed) for seed in seeds)
+
+
+def test_family_members_without_data_do_not_count() -> None:
+    sources = {"a0": ["kard"], "a1": ["kard"]}
+    assert split_maker.keeps_families_trainable(["a0"], {"f": ["a0", "ghost"]}, sources)
+    assert split_maker.keeps_families_trainable(["a0"], {"f": ["a0", "a1"]}, sources)
+    assert not split_maker.keeps_families_trainable(["a0", "a1"], {"f": ["a0", "a1"]}, sources)
+
+
+def test_split_maker_draws_only_from_the_sources_it_can_pick_subjects_for() -> None:
+    vocabulary = _toy_vocabulary({}, extra_source="penn-action")
+    assert split_maker.action_sources(vocabulary, {"penn-action"}) == {
+        name: ["penn-action"] for name in ["a5", "a6", "b0", "b1", "b2", "b3", "b4", "b5"]}
+    assert set(split_maker.action_sources(vocabulary, TOY_SOURCES)) == {f"a{i}" for i in range(12)}
+    for seed in range(20):
+        assert all(name.startswith("a") for name in _held_out(vocabulary, seed))
+
+
+def test_a_source_with_an_official_test_set_keeps_it_and_gets_no_validation_subjects() -> None:
+    from collections import Counter
+
+    vocabulary = _toy_vocabulary({}, extra_source="penn-action")
+    inventories = {source: {f"s{k:02d}": Counter({"a": 5}) for k in range(1, 9)} for source in TOY_SOURCES}
+    inventories["penn-action"] = {"train": Counter({"a": 50}), "test": Counter({"a": 45})}
+    split = split_maker.make_split("toy", 1, vocabulary, inventories, set())
+    assert split["test_subjects"]["penn-action"] == ["test"]
+    assert split["validation_subjects"]["penn-action"] == []
+    assert all(split["test_subjects"][source] for source in TOY_SOURCES)
+    del inventories["penn-action"]["test"]
+    with pytest.raises(ValueError, match=r"penn-action has no subject \['test'\]"):
+        split_maker.make_split("toy", 1, vocabulary, inventories, set())
+
+
 # --- the shipped splits -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -151,15 +225,29 @@ def test_three_splits_hold_out_different_actions(shipped) -> None:
         assert set(first.unseen) != set(second.unseen)
 
 
-def test_split_sizes_and_source_coverage(shipped, actions_with_data) -> None:
-    all_sources = {source for sources in actions_with_data.values() for source in sources}
+def _with_data_in(split: ZeroShotSplit, actions_with_data: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Actions with data in the sources the split picks subjects for."""
+    kept = {name: [s for s in sources if s in split.test_subjects] for name, sources in actions_with_data.items()}
+    return {name: sources for name, sources in kept.items() if sources}
+
+
+def test_splits_cover_exactly_the_registered_sources(shipped) -> None:
     for split in shipped:
-        assert set(split.unseen + split.validation) <= set(actions_with_data), split.name
-        assert 0.17 <= len(split.unseen) / len(actions_with_data) <= 0.23, split.name
-        rest = len(actions_with_data) - len(split.unseen)
+        assert set(split.test_subjects) == set(REGISTERED_SOURCES), (
+            f"{split.name} does not cover the registered sources; regenerate the splits with: "
+            "python -m core.knowledge.split_maker --data ../shared/data")
+
+
+def test_split_sizes_and_source_coverage(shipped, actions_with_data) -> None:
+    for split in shipped:
+        with_data = _with_data_in(split, actions_with_data)
+        all_sources = {source for sources in with_data.values() for source in sources}
+        assert set(split.unseen + split.validation) <= set(with_data), split.name
+        assert 0.17 <= len(split.unseen) / len(with_data) <= 0.23, split.name
+        rest = len(with_data) - len(split.unseen)
         assert 0.12 <= len(split.validation) / rest <= 0.18, split.name
-        assert {s for action in split.unseen for s in actions_with_data[action]} == all_sources
-        assert len({s for action in split.validation for s in actions_with_data[action]}) >= 3
+        assert {s for action in split.unseen for s in with_data[action]} == all_sources
+        assert len({s for action in split.validation for s in with_data[action]}) >= 3
         assert set(split.test_subjects) == set(split.validation_subjects) == all_sources
 
 
@@ -174,11 +262,21 @@ def test_left_right_twins_stay_on_the_same_side(shipped) -> None:
                 assert split.role("kard", "s01", action) == split.role("kard", "s01", twin), (split.name, action)
 
 
+def test_no_family_is_held_out_whole(shipped, actions_with_data) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VocabularyWarning)
+        families = load_vocabulary().families
+    for split in shipped:
+        with_data = _with_data_in(split, actions_with_data)
+        assert split_maker.keeps_families_trainable(split.unseen + split.validation, families, with_data), split.name
+
+
 def test_every_source_keeps_most_of_its_actions_for_training(shipped, actions_with_data) -> None:
     for split in shipped:
-        trained = set(split.train_actions(list(actions_with_data)))
+        with_data = _with_data_in(split, actions_with_data)
+        trained = set(split.train_actions(list(with_data)))
         for source in split.test_subjects:
-            own = [action for action, sources in actions_with_data.items() if source in sources]
+            own = [action for action, sources in with_data.items() if source in sources]
             assert sum(action in trained for action in own) >= len(own) / 2, (split.name, source)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.knowledge import split_maker
 from core.knowledge.dataset_files import inventory_from_names, read_inventory
-from core.knowledge.splits import SPLITS_DIR, available_splits, load_split
+from core.knowledge.splits import OFFICIAL_TEST_SUBJECTS, SPLITS_DIR, available_splits, load_split
 from core.knowledge.vocabulary import VocabularyWarning, load_vocabulary
 from tests.conftest import require_data
 
@@ -41,6 +41,10 @@ def test_held_out_subjects_exist_and_every_class_keeps_training_subjects(invento
             training = [counts for subject, counts in inventory.items() if subject not in held_out]
             classes = set().union(*inventory.values())
             assert classes <= set().union(*training), (name, source)
+            if source in OFFICIAL_TEST_SUBJECTS:  # its own test set, whatever its share
+                assert split.test_subjects[source] == sorted(OFFICIAL_TEST_SUBJECTS[source]), (name, source)
+                assert split.validation_subjects[source] == [], (name, source)
+                continue
             files = sum(sum(counts.values()) for counts in inventory.values())
             test_files = sum(sum(inventory[s].values()) for s in split.test_subjects[source])
             assert 0.15 <= test_files / files <= 0.35, (name, source, test_files / files)
@@ -63,6 +67,12 @@ def test_independent_seeds_draw_loadable_splits_that_ignore_each_other(tmp_path)
     data = require_data("raw").parent
     assert split_maker.main(["--data", str(data), "--out", str(tmp_path), "--seeds", "1", "2"]) == 0
     first, second = (load_split(str(tmp_path / f"random{seed}.json")) for seed in (1, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VocabularyWarning)
+        vocabulary = load_vocabulary()
+    for split in (first, second):
+        with_data = split_maker.action_sources(vocabulary, set(split.test_subjects))
+        assert split_maker.keeps_families_trainable(split.unseen + split.validation, vocabulary.families, with_data)
     assert first.unseen == load_split("split1").unseen  # seed 1 draws first, like split1
     # split2 avoids split1's actions; an independent draw need not, so it differs from split2.
     assert second.unseen != load_split("split2").unseen

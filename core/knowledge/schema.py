@@ -125,3 +125,25 @@ def check_label_map(label_map: Any, where: str) -> None:
         for label, target in labels.items():
             if target is not None:
                 _check_lowercase_text(target, f"{where}: {source} {label!r}")
+
+
+def check_families(families: Any, where: str, actions: set[str]) -> None:
+    """Families are {family name: [two or more known actions]}, and no action is in two families.
+
+    A family groups near-synonyms ("pick up" and "pick up with one hand") so that the split
+    maker never holds out a whole family: zero-shot tests should not ask for a concept that has
+    no trained relative at all.
+    """
+    if not isinstance(families, dict):
+        raise VocabularyError(f"{where} must map family names to lists of actions")
+    owner: dict[str, str] = {}
+    for family, members in families.items():
+        _check_lowercase_text(family, f"{where}: family name")
+        if not isinstance(members, list) or len(members) < 2:
+            raise VocabularyError(f"{where}: family {family!r} must list at least 2 actions")
+        for member in members:
+            if member not in actions:
+                raise VocabularyError(f"{where}: family {family!r} names {member!r}, which is not an action")
+            if member in owner:
+                raise VocabularyError(f"{where}: action {member!r} is in families {owner[member]!r} and {family!r}")
+            owner[member] = family

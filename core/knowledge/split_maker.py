@@ -2,11 +2,13 @@
 
 The JSON files are the source of truth; this only documents and reproduces how they were
 drawn:  python -m core.knowledge.split_maker --data ../shared/data
-Each split holds out about a fifth of the actions that have data (drawn from every source,
-never a left/right twin,
-avoiding actions already held out by earlier splits so the three splits test different
-actions), picks about 15% of the rest as never-trained validation actions, and per source
-picks test and validation subjects while every class keeps some training subjects.
+Each split holds out about a fifth of the actions that have data in the sources whose archives
+are read (drawn from every source, never a left/right twin, never every member of a family of
+near-synonyms in families.json, avoiding actions already held out by earlier splits so the three
+splits test different actions), picks about 15% of the rest as never-trained validation actions,
+and per source picks test and validation subjects while every class keeps some training subjects.
+A source with an official test set (splits.OFFICIAL_TEST_SUBJECTS, Penn Action) gets exactly
+that set as its test subjects and no validation subjects: its official training clips all train.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import random
 from pathlib import Path
 
 from core.knowledge.dataset_files import SubjectInventory, read_inventory
-from core.knowledge.splits import SPLITS_DIR
+from core.knowledge.splits import OFFICIAL_TEST_SUBJECTS, SPLITS_DIR
 from core.knowledge.vocabulary import Vocabulary, load_vocabulary
 
 SEEDS = {"split1": 1, "split2": 2, "split3": 3}
@@ -30,10 +32,21 @@ MAX_SOURCE_LOSS = 0.5  # a source keeps at least half of its actions for trainin
 ATTEMPTS = 1000
 
 
-def action_groups(vocabulary: Vocabulary) -> list[tuple[str, ...]]:
+def action_sources(vocabulary: Vocabulary, sources: set[str]) -> dict[str, list[str]]:
+    """Actions with data in `sources`, each with those of its sources.
+
+    The label map may already name sources whose readers are not registered yet; a split only
+    draws from the sources it can also pick subjects for.
+    """
+    kept = {name: [source for source in names if source in sources]
+            for name, names in vocabulary.action_sources().items()}
+    return {name: names for name, names in kept.items() if names}
+
+
+def action_groups(vocabulary: Vocabulary, sources: set[str]) -> list[tuple[str, ...]]:
     """Actions with data, left/right twins grouped so they always land on the same side."""
     groups: dict[frozenset[str], tuple[str, ...]] = {}
-    for name in vocabulary.action_sources():
+    for name in action_sources(vocabulary, sources):
         members = tuple(sorted({name, vocabulary.mirror_twin(name) or name}))
         groups[frozenset(members)] = members
     return sorted(groups.values())
@@ -63,13 +76,23 @@ def _keeps_sources_trainable(held_out: list[str], sources: dict[str, list[str]])
     return True
 
 
-def choose_actions(vocabulary: Vocabulary, rng: random.Random,
-                   earlier_unseen: set[str]) -> tuple[list[str], list[str]]:
-    """(unseen, validation) actions meeting the coverage rules, drawn with `rng`."""
-    sources = vocabulary.action_sources()
+def keeps_families_trainable(held_out: list[str], families: dict[str, list[str]],
+                             sources: dict[str, list[str]]) -> bool:
+    """Every family with two or more actions that have data keeps one of them for training."""
+    for members in families.values():
+        with_data = [name for name in members if name in sources]
+        if len(with_data) >= 2 and set(with_data) <= set(held_out):
+            return False
+    return True
+
+
+def choose_actions(vocabulary: Vocabulary, rng: random.Random, earlier_unseen: set[str],
+                   data_sources: set[str]) -> tuple[list[str], list[str]]:
+    """(unseen, validation) actions of `data_sources` meeting the coverage rules, drawn with `rng`."""
+    sources = action_sources(vocabulary, data_sources)
     # Left/right twins always train: their descriptions differ only in "left"/"right", which the
     # text encoder barely separates (cosine > 0.99), so the side must be learnt from seen data.
-    groups = [group for group in action_groups(vocabulary) if len(group) == 1]
+    groups = [group for group in action_groups(vocabulary, data_sources) if len(group) == 1]
     all_sources = _sources_of(list(sources), sources)
     unseen_target = round(UNSEEN_SHARE * len(sources))
     validation_target = round(VALIDATION_SHARE * (len(sources) - unseen_target))
@@ -80,7 +103,8 @@ def choose_actions(vocabulary: Vocabulary, rng: random.Random,
         validation = _draw(rest, validation_target, rng, set(sources))
         if (_sources_of(unseen, sources) == all_sources
                 and len(_sources_of(validation, sources)) >= VALIDATION_MIN_SOURCES
-                and _keeps_sources_trainable(unseen + validation, sources)):
+                and _keeps_sources_trainable(unseen + validation, sources)
+                and keeps_families_trainable(unseen + validation, vocabulary.families, sources)):
             return unseen, validation
     raise RuntimeError(f"no draw in {ATTEMPTS} attempts met the coverage rules; relax the shares")
 
@@ -111,13 +135,25 @@ def choose_subjects(inventory: SubjectInventory, rng: random.Random) -> tuple[li
     return picks[0], picks[1]
 
 
+def official_subjects(source: str, inventory: SubjectInventory) -> tuple[list[str], list[str]]:
+    """(test, validation) subjects of a source that ships its own test set: that set, and none."""
+    official = sorted(OFFICIAL_TEST_SUBJECTS[source])
+    if missing := [subject for subject in official if subject not in inventory]:
+        raise ValueError(f"{source} has no subject {missing}: its official test set must be read as "
+                         f"subjects {official}, found {sorted(inventory)}")
+    return official, []
+
+
 def make_split(name: str, seed: int, vocabulary: Vocabulary, inventories: dict[str, SubjectInventory],
                earlier_unseen: set[str]) -> dict:
     rng = random.Random(seed)
-    unseen, validation = choose_actions(vocabulary, rng, earlier_unseen)
+    unseen, validation = choose_actions(vocabulary, rng, earlier_unseen, set(inventories))
     test_subjects, validation_subjects = {}, {}
     for source, inventory in inventories.items():
-        test_subjects[source], validation_subjects[source] = choose_subjects(inventory, rng)
+        if source in OFFICIAL_TEST_SUBJECTS:
+            test_subjects[source], validation_subjects[source] = official_subjects(source, inventory)
+        else:
+            test_subjects[source], validation_subjects[source] = choose_subjects(inventory, rng)
     return {
         "name": name,
         "seed": seed,
@@ -154,7 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     seeds = {f"random{seed}": seed for seed in args.seeds} if args.seeds else SEEDS
     earlier_unseen: set[str] = set()
     for name, seed in seeds.items():
-        split = make_split(name, seed, vocabulary, inventories, earlier_unseen)
+        try:
+            split = make_split(name, seed, vocabulary, inventories, earlier_unseen)
+        except (ValueError, RuntimeError) as error:
+            parser.exit(2, f"error: {name}: {error}\n")
         if not args.seeds:
             earlier_unseen |= set(split["unseen"])
         path = out / f"{name}.json"

@@ -5,7 +5,10 @@ Protocol (one split file each, core/knowledge/splits/*.json):
 - validation actions: never trained on either; with the validation-subject samples of the
   training actions they calibrate GZSL (pseudo-unseen vs seen), so no test sample tunes it;
 - every other action trains: its samples from test_subjects are the GZSL-seen test set, from
-  validation_subjects the calibration-seen set, from all other subjects the training set.
+  validation_subjects the calibration-seen set, from all other subjects the training set;
+- a source with an official test set (Penn Action: the reader puts its train/test flag in the
+  subject, "train" or "test") keeps it: its official test subjects are test subjects in every
+  split, whether or not the file lists them, and can never be validation (or training) subjects.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 ROLES = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
 _KEYS = {"name", "seed", "unseen", "validation", "validation_subjects", "test_subjects"}
 _OPTIONAL_KEYS = {"comment"}
+OFFICIAL_TEST_SUBJECTS: dict[str, tuple[str, ...]] = {"penn-action": ("test",)}
 
 
 class SplitError(ValueError):
@@ -50,7 +54,7 @@ class ZeroShotSplit:
             return "test_unseen"
         if action in self.validation:
             return "calibration_unseen"
-        if subject in self.test_subjects.get(source, ()):
+        if subject in self.test_subjects.get(source, ()) or subject in OFFICIAL_TEST_SUBJECTS.get(source, ()):
             return "test_seen"
         if subject in self.validation_subjects.get(source, ()):
             return "calibration_seen"
@@ -102,6 +106,10 @@ def split_from_dict(data: Any, where: str) -> ZeroShotSplit:
     both = sorted(set(split.unseen) & set(split.validation))
     if both:
         raise SplitError(f"{where}: actions {both} are both unseen and validation")
+    for source, official in OFFICIAL_TEST_SUBJECTS.items():
+        misplaced = sorted(set(official) & set(split.validation_subjects.get(source, [])))
+        if misplaced:
+            raise SplitError(f"{where}: {source} subjects {misplaced} are its official test set, not validation subjects")
     for source, subjects in split.test_subjects.items():
         shared = sorted(set(subjects) & set(split.validation_subjects.get(source, [])))
         if shared:

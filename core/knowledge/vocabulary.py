@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.knowledge.schema import NTU_CLASSES, VocabularyError, check_entries, check_label_map
+from core.knowledge.schema import NTU_CLASSES, VocabularyError, check_entries, check_families, check_label_map
 from core.skeleton.layout import parts_to_joint_mask
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
@@ -85,7 +85,7 @@ class Vocabulary:
     """All known actions, looked up by canonical name or alias, plus dataset label mapping."""
 
     def __init__(self, actions: list[Action], label_map: dict[str, dict[str, str | None]],
-                 styles: dict[str, str]) -> None:
+                 styles: dict[str, str], families: dict[str, list[str]] | None = None) -> None:
         self.actions: dict[str, Action] = {}
         for action in actions:
             if action.name in self.actions:
@@ -93,6 +93,7 @@ class Vocabulary:
             self.actions[action.name] = action
         self.label_map = label_map
         self.styles = styles
+        self.families = families or {}
         self._lookup, self.alias_conflicts = self._build_lookup()
 
     def _build_lookup(self) -> tuple[dict[str, str], list[str]]:
@@ -181,6 +182,13 @@ def _load_actions(directory: Path) -> list[Action]:
     return actions
 
 
+def _load_families(directory: Path, actions: list[Action]) -> dict[str, list[str]]:
+    path = directory / "families.json"
+    families = _read_json(path) if path.exists() else {}
+    check_families(families, str(path), {action.name for action in actions})
+    return families
+
+
 def _load_styles(directory: Path) -> dict[str, str]:
     path = directory / "styles.json"
     styles = _read_json(path) if path.exists() else {}
@@ -195,7 +203,8 @@ def _load_cached(directory: Path) -> Vocabulary:
     label_map_path = directory / "label_map.json"
     label_map = _read_json(label_map_path)
     check_label_map(label_map, str(label_map_path))
-    vocabulary = Vocabulary(_load_actions(directory), label_map, _load_styles(directory))
+    actions = _load_actions(directory)
+    vocabulary = Vocabulary(actions, label_map, _load_styles(directory), _load_families(directory, actions))
     if missing := vocabulary.missing_targets():
         warnings.warn(f"label-map actions without knowledge: {missing}",
                       VocabularyWarning, stacklevel=3)
