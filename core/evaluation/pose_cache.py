@@ -30,13 +30,16 @@ def file_sha256(path: Path) -> str:
 
 
 def cached_video_pose(
-    path: Path, mirrored: bool = False, cache: Path = POSE_CACHE, extractor: Extractor = extract_video
+    path: Path, mirrored: bool = False, cache: Path = POSE_CACHE, extractor: Extractor | None = None
 ) -> tuple[VideoPose, bool]:
-    """The video's skeletons and whether they came from the cache (else extracted now and stored)."""
+    """The video's skeletons and whether they came from the cache (else extracted now and stored).
+
+    ``extractor`` defaults to ``extract_video``, the app's pose pipeline.
+    """
     target = cache / f"{file_sha256(path)}-{'mirrored' if mirrored else 'plain'}.npz"
     if target.is_file():
         return _load(target), True
-    pose = extractor(path, mirrored=mirrored)
+    pose = (extractor or extract_video)(path, mirrored=mirrored)
     cache.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".partial.npz")
     pose.save_npz(temporary)

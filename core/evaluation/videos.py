@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from core.evaluation.pose_cache import POSE_CACHE, cached_video_pose
+from core.evaluation.pose_cache import POSE_CACHE, Extractor, cached_video_pose
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.windows import DEFAULT_POOLING, POOLINGS
 
@@ -78,19 +78,18 @@ def seen_status(action: str, trained: list[str] | None, vocabulary) -> str:
 
 def evaluate_clips(
     clips: list[ClipRow], labels: list[str], recognizer, trained: list[str] | None,
-    pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor=None,
+    pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
 ) -> list[ClipResult]:
     """Rank ``labels`` for every clip; a clip without anybody in it is a miss with a note."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
 
     label_set = recognizer.encode_labels(labels)
-    extra = {} if extractor is None else {"extractor": extractor}
     results = []
     for clip in clips:
         status = seen_status(clip.action, trained, recognizer.vocabulary)
         try:
-            pose, _ = cached_video_pose(clip.file, mirrored=False, cache=cache, **extra)
+            pose, _ = cached_video_pose(clip.file, mirrored=False, cache=cache, extractor=extractor)
         except (OSError, PoseInputError) as error:
             results.append(ClipResult(clip.file.name, clip.action, status, [], None, 0, f"unreadable: {error}"))
             continue
@@ -181,7 +180,7 @@ def _run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s)) if v is not None}
     recognizer.policy = replace(recognizer.policy, **overrides)
     trained = training_classes(read_checkpoint_metadata(weights)[1])
-    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling)
+    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE)
     summary = summarise(results)
     setting = {"weights": str(weights), "labels": len(labels), "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
