@@ -38,6 +38,14 @@ class PoseWindow:
     def span_s(self) -> float:
         return self._frames[-1][0] - self._frames[0][0] if self._frames else 0.0
 
+    def times(self) -> np.ndarray | None:
+        """Seconds of the frames ``skeleton()`` holds: the window is resampled by these, not by index."""
+        counts = Counter(track for _, _, tracks in self._frames for track in tracks)
+        if not counts:
+            return None
+        slots = {track for track, _ in counts.most_common(MAX_BODIES)}
+        return np.asarray([time_s for time_s, _, tracks in self._frames if set(tracks) & slots], dtype=np.float64)
+
     def skeleton(self) -> np.ndarray | None:
         """``(M, T, 25, 3)`` over the frames where someone is in view; None when nobody is."""
         counts = Counter(track for _, _, tracks in self._frames for track in tracks)
