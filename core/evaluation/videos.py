@@ -116,7 +116,9 @@ def _accuracy(results: list[ClipResult]) -> dict[str, float | int]:
 def summarise(results: list[ClipResult]) -> dict:
     """Overall, seen/unseen/unknown, per-action figures and the commonest wrong top-1 answers."""
     actions = sorted({r.action for r in results})
-    confusions = Counter((r.action, r.top[0][0]) for r in results if r.top and not r.top1)
+    wrong = [r for r in results if r.top and not r.top1]
+    confusions = Counter((r.action, r.top[0][0]) for r in wrong)
+    sinks = Counter(r.top[0][0] for r in wrong)  # labels that soak up other actions' clips
     return {
         "overall": _accuracy(results),
         "by_seen": {group: _accuracy([r for r in results if r.seen == group])
@@ -124,6 +126,7 @@ def summarise(results: list[ClipResult]) -> dict:
         "per_action": {a: {**_accuracy([r for r in results if r.action == a]),
                            "seen": next(r.seen for r in results if r.action == a)} for a in actions},
         "confusions": [{"action": a, "predicted": p, "clips": n} for (a, p), n in confusions.most_common(SHOWN_CONFUSIONS)],
+        "wrong_top1_labels": [{"predicted": p, "clips": n} for p, n in sinks.most_common(SHOWN_CONFUSIONS)],
     }
 
 
@@ -144,6 +147,8 @@ def markdown(results: list[ClipResult], summary: dict, setting: dict) -> str:
         lines.append(f"| {r.file} | {r.action} | {r.seen} | {r.windows} | {r.rank or '-'} | {top} |")
     lines += ["", "Main confusions (true -> predicted top-1, clips):", ""]
     lines += [f"- {c['action']} -> {c['predicted']}: {c['clips']}" for c in summary["confusions"]] or ["- none"]
+    lines += ["", "Labels most often wrongly ranked first (clips):", ""]
+    lines += [f"- {c['predicted']}: {c['clips']}" for c in summary["wrong_top1_labels"]] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
