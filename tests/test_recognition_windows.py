@@ -55,6 +55,10 @@ def test_sliding_windows_cover_the_tail_and_skip_windows_with_too_few_poses() ->
     times = frame_times(100, 10.0)
     starts = window_starts(clip, times, POLICY)
     assert starts[:3] == pytest.approx([0.0, 0.5, 1.0]) and starts[-1] == pytest.approx(7.9)
+    assert np.all(np.diff(starts) > 0.3)
+    # a tail that lands on the stride grid up to rounding is one window, not two
+    odd = np.linspace(0.0, 3.5 + 1e-9, 36)  # the last window would start 1e-9 s after the grid's 1.5
+    assert window_starts(linear_clip(36, 10.0), odd, POLICY) == pytest.approx([0.0, 0.5, 1.0, 1.5 + 1e-9])
     sparse = clip.copy()
     sparse[:, 20:60] = 0.0  # nobody from 2.0 to 5.9 s
     # [1.0, 3.0] still holds 10 poses, [1.5, 3.5] only 5; [5.0, 7.0] holds 11, [4.5, 6.5] only 6

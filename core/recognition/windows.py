@@ -130,7 +130,8 @@ def window_starts(skeleton: np.ndarray, times: np.ndarray, policy: WindowPolicy)
     first, last = pose_times[0], pose_times[-1]
     if last - first <= policy.duration_s:
         return [float(first)]
-    starts = list(np.arange(first, last - policy.duration_s, policy.stride_s)) + [last - policy.duration_s]
+    tail = last - policy.duration_s
+    starts = [s for s in np.arange(first, tail, policy.stride_s) if s < tail - 1e-6] + [tail]  # no float twin
     needed = min(policy.min_poses, len(pose_times))
     counts = [np.count_nonzero((pose_times >= s - 1e-9) & (pose_times <= s + policy.duration_s + 1e-9)) for s in starts]
     return [float(s) for s, count in zip(starts, counts) if count >= needed]
