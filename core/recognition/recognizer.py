@@ -182,7 +182,7 @@ class Recognizer:
         self, skeletons: Sequence[np.ndarray], labels: LabelSet | Sequence[str], fps: float = DEFAULT_FPS,
         times: Sequence[np.ndarray] | None = None, batch_size: int = 64, pooling: str = DEFAULT_POOLING,
     ) -> list[Ranking]:
-        """``rank`` for many clips, their windows run through the network in batches."""
+        """``rank`` for many clips; each clip's windows go through the network in batches."""
         label_set = labels if isinstance(labels, LabelSet) else self.encode_labels(labels)
         return [
             pooled_ranking(self.window_scores(skeleton, label_set, fps, None if times is None else times[i], batch_size),
