@@ -64,24 +64,30 @@ class SharedRecognizer:
         with self._lock:
             return self._loaded().encode_labels(list(labels))
 
-    def rank(self, skeleton: np.ndarray, labels):
-        with self._lock:
-            return self._loaded().rank(skeleton, labels)
+    @property
+    def policy(self):
+        """The model's windowing policy (core.recognition.windows): window seconds, pose minimum."""
+        return self.load().policy
 
-    def rank_many(self, skeletons: Sequence[np.ndarray], labels):
+    def rank(self, skeleton: np.ndarray, labels, times: np.ndarray | None = None):
+        """One pooled ranking; ``times`` are the live frames' seconds (the window is cut by them)."""
         with self._lock:
-            return self._loaded().rank_many(skeletons, labels)
+            return self._loaded().rank(skeleton, labels, times=times)
+
+    def window_scores(self, skeleton: np.ndarray, labels, fps: float, progress=None):
+        with self._lock:
+            return self._loaded().window_scores(skeleton, labels, fps, progress=progress)
 
     def submit_encode(self, labels: Sequence[str]) -> Future:
         """Encode labels in the background; the future gives the LabelSet."""
         return self._worker.submit(self.encode_labels, labels)
 
-    def submit_rank(self, skeleton: np.ndarray, labels) -> Future:
+    def submit_rank(self, skeleton: np.ndarray, labels, times: np.ndarray | None = None) -> Future:
         """Rank in the background; the future gives ``(ranking, milliseconds spent)``."""
 
         def timed():
             tic = time.perf_counter()
-            ranking = self.rank(skeleton, labels)
+            ranking = self.rank(skeleton, labels, times=times)
             return ranking, (time.perf_counter() - tic) * 1000
 
         return self._worker.submit(timed)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.recognition.windows import MIN_POSES
 from demo.drawing import draw_caption, draw_skeletons
 from demo.live_labels import LiveLabels
 from demo.pose_window import PoseWindow
@@ -27,9 +28,9 @@ TOP_K = 5
 
 @dataclass(frozen=True)
 class LiveConfig:
-    window_s: float = 3.0
+    window_s: float | None = None  # seconds of poses kept and scored; None: the model's window seconds
     score_every_s: float = 0.4  # with frames arriving every ~1/15 s this gives >= 2 rankings/s
-    min_frames: int = 8  # fewer poses than this in the window say nothing about motion
+    min_frames: int = MIN_POSES  # the windowing policy's pose minimum (core.recognition.windows)
     stall_s: float = 2.0  # no frame for this long means the camera stopped
 
 
@@ -63,7 +64,7 @@ class LiveSession:
         self._make_tracker = tracker_factory
         self._clock = clock  # stream time (tests and the benchmark replay a fixed frame rate)
         self.tracker = None
-        self.window = PoseWindow(config.window_s)
+        self.window = PoseWindow(config.window_s or recognizer.policy.duration_s)
         self.label_state = LiveLabels(recognizer)
         self.ranking = None
         self._last_score_s = -np.inf
@@ -144,7 +145,8 @@ class LiveSession:
         if self.window.frames_with_people < self.config.min_frames:
             self.ranking = None
             return
-        self._pending = self.recognizer.submit_rank(self.window.skeleton(), self.label_state.label_set)
+        self._pending = self.recognizer.submit_rank(
+            self.window.skeleton(), self.label_state.label_set, times=self.window.times())
         self._pending_labels = self.label_state.label_set
         self._last_score_s = now_s
 

@@ -39,15 +39,27 @@ class PoseWindow:
     def span_s(self) -> float:
         return self._frames[-1][0] - self._frames[0][0] if self._frames else 0.0
 
+    def _slotted_frames(self) -> tuple[int, dict[int, int], list[tuple[float, np.ndarray, tuple[int, ...]]]]:
+        """Body slots (one rule with videos), each track's slot, and the frames where a slotted body is seen."""
+        slots = slots_of_frames((tracks for _, _, tracks in self._frames), MAX_BODIES)
+        slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
+        present = [frame for frame in self._frames if set(frame[2]) & set(slot_of)]
+        return len(slots), slot_of, present
+
+    def times(self) -> np.ndarray | None:
+        """Seconds of the frames ``skeleton()`` holds: the window is resampled by these, not by index."""
+        bodies, _, present = self._slotted_frames()
+        if not bodies:
+            return None
+        return np.asarray([time_s for time_s, _, _ in present], dtype=np.float64)
+
     def skeleton(self) -> np.ndarray | None:
         """``(M, T, 25, 3)`` over the frames where someone is in view; None when nobody is."""
-        slots = slots_of_frames((tracks for _, _, tracks in self._frames), MAX_BODIES)
-        if not slots:
+        bodies, slot_of, present = self._slotted_frames()
+        if not bodies:
             return None
-        slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
-        present = [(world, tracks) for _, world, tracks in self._frames if set(tracks) & set(slot_of)]
-        clip = np.zeros((len(slots), len(present), NUM_JOINTS, 3), dtype=np.float32)
-        for frame, (world, tracks) in enumerate(present):
+        clip = np.zeros((bodies, len(present), NUM_JOINTS, 3), dtype=np.float32)
+        for frame, (_, world, tracks) in enumerate(present):
             for body, track in enumerate(tracks):
                 if track in slot_of:
                     clip[slot_of[track], frame] = world[body]

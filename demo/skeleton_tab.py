@@ -14,7 +14,7 @@ import pandas as pd
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES, SourceError, read_sequences
 from demo.engine import MAX_LABELS
-from demo.timeline import score_windows, timeline_frame
+from demo.timeline import timeline_frame, window_predictions
 
 TOP_K = 5
 
@@ -44,14 +44,16 @@ def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer)
     except SourceError as error:
         return SkeletonResult(f"⚠️ {error}")
 
+    from core.recognition.recognizer import pooled_ranking
+
     label_set = recognizer.encode_labels(labels)
-    rankings = recognizer.rank_many([sequence.skeleton for sequence in sequences], label_set)
+    scores = [recognizer.window_scores(sequence.skeleton, label_set, sequence.fps) for sequence in sequences]
+    rankings = [pooled_ranking(windows, label_set.labels) for windows in scores]
     rows = []
     for sequence, ranking in zip(sequences, rankings):
         top = ", ".join(f"{label} {probability:.0%}" for label, probability in ranking.top(3))
         rows.append((sequence.key or Path(path).name, sequence.skeleton.shape[1], top))
-    first = sequences[0]
-    predictions = score_windows(first.skeleton, first.fps, lambda clips: recognizer.rank_many(clips, label_set))
+    predictions = window_predictions(scores[0], label_set.labels)
     message = f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]})."
     return SkeletonResult(
         message,

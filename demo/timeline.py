@@ -1,25 +1,21 @@
-"""Scoring a whole clip window by window, for the timeline plot and the downloads.
+"""Showing a clip's sliding-window scores: the timeline plot, the video captions, the CSV download.
 
 A single ranking of a long clip blurs several actions together; sliding windows show when each
-action happens, and the same windows label the frames of the annotated video.
+action happens, and the same windows label the frames of the annotated video. The windows
+themselves are cut and scored in core.recognition (windows.py, Recognizer.window_scores).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core.skeleton.transforms import as_bodies, present_frames
-
-WINDOW_S = 2.0
-STRIDE_S = 0.5
-BATCH_WINDOWS = 32
-
+from core.recognition.recognizer import WindowScore
 
 @dataclass(frozen=True)
 class WindowPrediction:
@@ -33,48 +29,12 @@ class WindowPrediction:
         return (self.start_s + self.end_s) / 2
 
 
-def window_bounds(
-    frames: int, fps: float, window_s: float = WINDOW_S, stride_s: float = STRIDE_S
-) -> list[tuple[int, int]]:
-    """Frame ranges [start, end) of the sliding windows; a short clip is one window."""
-    length = max(1, round(window_s * fps))
-    stride = max(1, round(stride_s * fps))
-    if frames <= length:
-        return [(0, frames)]
-    starts = list(range(0, frames - length + 1, stride))
-    if starts[-1] + length < frames:
-        starts.append(frames - length)  # the tail of the clip gets a window too
-    return [(start, start + length) for start in starts]
-
-
-def score_windows(
-    skeleton: np.ndarray,
-    fps: float,
-    rank_many: Callable[[list[np.ndarray]], list],
-    window_s: float = WINDOW_S,
-    stride_s: float = STRIDE_S,
-    progress: Callable[[int, int], None] | None = None,
-    batch: int = BATCH_WINDOWS,
-) -> list[WindowPrediction]:
-    """Rank every window in which someone is present; ``rank_many`` maps clips to Rankings.
-
-    Windows go to the model ``batch`` at a time, which is several times faster than one by one;
-    ``progress`` hears (windows done, windows to score) after each batch.
-    """
-    bodies = as_bodies(skeleton)
-    present = present_frames(bodies).any(axis=0)
-    scored = [(s, e) for s, e in window_bounds(bodies.shape[1], fps, window_s, stride_s) if present[s:e].sum() >= 2]
-    predictions = []
-    for first in range(0, len(scored), batch):
-        chunk = scored[first : first + batch]
-        rankings = rank_many([bodies[:, s:e][:, present[s:e]] for s, e in chunk])
-        predictions += [
-            WindowPrediction(s / fps, e / fps, tuple(r.entries), np.asarray(r.joint_importance))
-            for (s, e), r in zip(chunk, rankings)
-        ]
-        if progress is not None:
-            progress(first + len(chunk), len(scored))
-    return predictions
+def window_predictions(scores: Sequence[WindowScore], labels: Sequence[str]) -> list[WindowPrediction]:
+    """The recogniser's scored sliding windows (core.recognition.windows) as the plot and captions show them."""
+    return [
+        WindowPrediction(score.start_s, score.end_s, tuple(score.ranking(labels).entries), score.joint_importance)
+        for score in scores
+    ]
 
 
 def prediction_at(predictions: list[WindowPrediction], time_s: float) -> WindowPrediction | None:

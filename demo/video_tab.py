@@ -18,7 +18,7 @@ import pandas as pd
 from core.recognition.labels import LabelError, parse_labels
 from demo.engine import MAX_LABELS
 from demo.render import render_video
-from demo.timeline import score_windows, timeline_frame, write_csv
+from demo.timeline import timeline_frame, window_predictions, write_csv
 
 TOP_K = 5
 # Shares of the progress bar given to each stage (pose extraction dominates on a CPU).
@@ -86,13 +86,16 @@ def analyse_video(
                            skeleton_file=skeleton_file)
 
     label_set = recognizer.encode_labels(labels)
-    predictions = score_windows(
-        pose.skeleton, pose.fps, lambda clips: recognizer.rank_many(clips, label_set),
+    from core.recognition.recognizer import pooled_ranking
+
+    scores = recognizer.window_scores(
+        pose.skeleton, label_set, pose.fps,
         progress=lambda done, total: report(_EXTRACT + _SCORE * done / total, "Scoring windows"),
     )
-    if not predictions:
+    if not scores:
         return VideoResult("⚠️ A person was seen too briefly to recognise an action.", skeleton_file=skeleton_file)
-    clip = recognizer.rank(pose.skeleton, label_set)
+    predictions = window_predictions(scores, label_set.labels)
+    clip = pooled_ranking(scores, label_set.labels)  # the whole clip: its windows pooled, as classify does
     predictions_file = write_csv(predictions, labels, out / f"{Path(path).stem}_predictions.csv")
     video = render_video(
         Path(path), out / f"{Path(path).stem}_skeleton.webm", pose.image, pose.visibility, pose.fps, predictions,

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from core.recognition.labels import parse_labels
+from core.recognition.recognizer import WindowScore
 from core.skeleton.layout import JOINT, NUM_JOINTS
 from demo.app import check_labels
 from demo.drawing import HOT, draw_caption, draw_skeletons, importance_colors
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, weights_path
 from demo.pose_window import PoseWindow
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
-from demo.timeline import prediction_at, score_windows, timeline_frame, window_bounds, write_csv
+from demo.timeline import prediction_at, timeline_frame, window_predictions, write_csv
 
 
 def _body(x: float = 100.0, y: float = 100.0) -> np.ndarray:
@@ -103,6 +102,7 @@ def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames()
     assert clip[0, :, 0, 0].tolist() == [0.0, 3.0, 5.0, 6.0]  # track 9: three frames
     assert clip[1, :, 0, 0].tolist() == [1.0, 2.0, 0.0, 0.0]  # track 4: absent later -> zeros
     assert window.frames_with_people == 4
+    assert window.times().tolist() == [0.0, 0.2, 0.3, 0.4]  # the frames' own seconds: 0.1 had nobody
 
 
 def test_pose_window_keeps_a_person_lost_and_found_again_in_their_body_slot():
@@ -122,52 +122,28 @@ def test_pose_window_keeps_a_person_lost_and_found_again_in_their_body_slot():
 def test_pose_window_with_nobody_gives_no_skeleton():
     window = PoseWindow(seconds=1.0)
     window.add(0.0, np.zeros((0, NUM_JOINTS, 3)), [])
-    assert window.skeleton() is None and window.frames_with_people == 0
+    assert window.skeleton() is None and window.times() is None and window.frames_with_people == 0
 
 
 # --- timeline -------------------------------------------------------------------------------
 
-@dataclass
-class _Ranking:
-    entries: list[tuple[str, float]]
-    joint_importance: np.ndarray
+def _scores(ups: list[float]) -> list[WindowScore]:
+    """2 s windows every 0.5 s with P(up) as given (labels in the order up, down)."""
+    return [WindowScore(0.5 * i, 0.5 * i + 2.0, np.array([up, 1 - up]), np.full(NUM_JOINTS, 1 / NUM_JOINTS))
+            for i, up in enumerate(ups)]
 
 
-def _rank_by_height(clip: np.ndarray) -> _Ranking:
-    """'up' when the body's mean height is positive: a deterministic stand-in for the network."""
-    up = float(1 / (1 + np.exp(-clip[..., 1].mean())))
-    entries = sorted([("up", up), ("down", 1 - up)], key=lambda e: -e[1])
-    return _Ranking(entries, np.full(NUM_JOINTS, 1 / NUM_JOINTS))
-
-
-def _rank_all_by_height(clips):
-    return [_rank_by_height(clip) for clip in clips]
-
-
-def test_window_bounds_cover_the_clip_including_its_tail():
-    assert window_bounds(10, fps=30.0) == [(0, 10)]
-    bounds = window_bounds(100, fps=10.0, window_s=2.0, stride_s=0.5)
-    assert bounds[0] == (0, 20) and bounds[-1] == (80, 100)
-    assert window_bounds(103, fps=10.0, window_s=2.0, stride_s=0.5)[-1] == (83, 103)
-
-
-def test_score_windows_follows_the_motion_and_skips_empty_stretches():
-    heights = np.concatenate([np.full(60, 2.0), np.zeros(30), np.full(60, -2.0)])
-    skeleton = np.ones((150, NUM_JOINTS, 3), np.float32) * heights[:, None, None]
-    skeleton[60:90] = 0.0  # nobody in view for a second
-    done = []
-    predictions = score_windows(skeleton, 30.0, _rank_all_by_height, progress=lambda i, n: done.append((i, n)), batch=4)
-    assert done[-1][0] == done[-1][1] == len(predictions) and len(done) == -(-len(predictions) // 4)
-    assert predictions[0].entries[0][0] == "up" and predictions[-1].entries[0][0] == "down"
-    assert all(not (p.start_s >= 2.0 and p.end_s <= 3.0) for p in predictions)
-    assert prediction_at(predictions, 0.5).entries[0][0] == "up"
-    assert prediction_at(predictions, 4.9).entries[0][0] == "down"
+def test_window_predictions_list_every_label_best_first_and_label_the_video_by_time():
+    predictions = window_predictions(_scores([0.9, 0.8, 0.3, 0.1]), ["up", "down"])
+    assert [p.entries[0][0] for p in predictions] == ["up", "up", "down", "down"]
+    assert predictions[2].entries == (("down", pytest.approx(0.7)), ("up", pytest.approx(0.3)))
+    assert prediction_at(predictions, 0.4).entries[0][0] == "up"
+    assert prediction_at(predictions, 3.4).entries[0][0] == "down"  # centres 2.0 and 2.5 cover it; 2.5 is nearer
     assert prediction_at(predictions, 99.0) is None
 
 
 def test_timeline_frame_and_csv_list_every_window(tmp_path):
-    skeleton = np.ones((90, NUM_JOINTS, 3), np.float32)
-    predictions = score_windows(skeleton, 30.0, _rank_all_by_height)
+    predictions = window_predictions(_scores([0.9, 0.8, 0.7]), ["up", "down"])
     frame = timeline_frame(predictions, ["up", "down"], top=1)
     assert list(frame.columns) == ["time_s", "label", "probability"]
     assert set(frame.label) == {"up"} and len(frame) == len(predictions)

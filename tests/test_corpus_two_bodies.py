@@ -96,13 +96,14 @@ def test_sample_refuses_three_bodies():
 
 
 def test_training_windows_of_a_two_body_sample_hold_both_people(two_source_data, tmp_path):
+    from core.recognition.windows import WindowPolicy
     from core.training.data import TrainWindows
     from core.training.tasks import corpus_task
 
     build_corpus(two_source_data, tmp_path / "corpus", cache=tmp_path / "cache")
     task = corpus_task(load_corpus(tmp_path / "corpus"), "all")
     clips = task.subset("train")
-    windows = TrainWindows(clips, task.train_actions, length=16, seed=0)
+    windows = TrainWindows(clips, task.train_actions, WindowPolicy(2.0, 16), seed=0)
     by_action = {action: windows[i][0].numpy() for i, action in enumerate(clips.actions)}
     pair, single = by_action["shaking hands"], by_action["high arm wave"]
     assert pair.shape == single.shape == (2, 16, 25, 3)

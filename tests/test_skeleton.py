@@ -12,7 +12,6 @@ from core.skeleton.transforms import (
     body_frame,
     mirror,
     normalize,
-    random_window,
     resample,
     rotate,
     rotation_matrix,
@@ -161,15 +160,6 @@ def test_resample_keeps_endpoints_and_handles_single_frames() -> None:
         resample(sequence, 0)
     with pytest.raises(ValueError, match="shape"):
         resample(np.zeros((4, 17, 3)), 8)
-
-
-def test_random_window_covers_the_requested_fraction() -> None:
-    sequence = np.repeat(np.arange(100, dtype=np.float32)[:, None, None], 25, 1).repeat(3, 2)
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        window = random_window(sequence, 64, rng)
-        assert window.shape == (64, 25, 3)
-        assert 49 <= window[-1, 0, 0] - window[0, 0, 0] <= 99
 
 
 def test_assign_slots_continues_lost_tracks_and_drops_a_third_person() -> None:

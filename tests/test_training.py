@@ -14,6 +14,7 @@ from core.model.cpm import ContextPromptHead
 from core.model.network import SkeletonContext
 from core.training import trainer
 from core.training.configs import VARIANTS, get_config
+from core.recognition.windows import WindowPolicy
 from core.training.data import TrainWindows
 from core.training.text_bank import MASK_PATTERNS, TextBank, prompt_text
 from tests.conftest import require_data
@@ -63,7 +64,7 @@ def test_context_loss_decreases_on_a_fixed_batch(synthetic_bank) -> None:
     model_config = TINY.model_config("full")
     model = SkeletonContext(model_config)
     head = ContextPromptHead(model_config.embed_dim, bank.vocab_size)
-    dataset = TrainWindows(task.subset("train"), task.train_actions, model_config.window, seed=0)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, WindowPolicy.of(model_config), seed=0)
     items = [dataset[i] for i in range(len(dataset))]
     windows, labels = torch.stack([w for w, _ in items]), torch.as_tensor([label for _, label in items])
     prototypes = bank.prototypes(task.train_actions, "descriptions")

@@ -121,11 +121,12 @@ def test_waist_up_framing_gives_still_legs_that_stand_or_sit(sitting: bool) -> N
 
 
 def test_training_windows_are_seen_from_any_side_and_keep_their_tilt() -> None:
+    from core.recognition.windows import WindowPolicy
     from core.training.data import LabelledClips, TrainWindows
 
     clips = LabelledClips()
-    clips.add(_moving_sequence(3, 40), "stand")
-    windows = TrainWindows(clips, ["stand"], length=16, seed=0)
+    clips.add(_moving_sequence(3, 40), "stand", 15.0)
+    windows = TrainWindows(clips, ["stand"], WindowPolicy(2.0, 16), seed=0)
     yaws, tilts = [], []
     for key in range(40):
         window = windows[key][0].numpy()

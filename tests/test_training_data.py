@@ -14,9 +14,14 @@ import pytest
 import torch
 
 from core.skeleton.layout import BODY_PARTS, parts_to_joint_mask
+from core.recognition.windows import WindowPolicy, frame_times, prepared_window
 from core.training.data import (
-    EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, mirror_targets, whole_clip_windows,
+    EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, clip_windows, mirror_targets, pool_by_clip,
 )
+
+# 40-frame synthetic clips at 10 fps last 4 s: longer than a 2 s window, so starts vary.
+SYNTHETIC_FPS = 10.0
+POLICY = WindowPolicy(2.0, 16)
 
 
 @dataclass
@@ -73,7 +78,7 @@ def synthetic_task(per_action: int = 6, seed: int = 0) -> ZeroShotTask:
         clips = LabelledClips()
         for index in actions:
             for _ in range(per_action):
-                clips.add(synthetic_clip(index, rng), names[index])
+                clips.add(synthetic_clip(index, rng), names[index], SYNTHETIC_FPS)
         subsets[subset] = clips
     return ZeroShotTask("synthetic", names[:2], [names[2]], [names[3]], subsets)
 
@@ -94,14 +99,14 @@ def synthetic_bank(tmp_path_factory) -> Path:
 
 def test_train_windows_are_prepared_and_reproducible() -> None:
     task = synthetic_task(per_action=2)
-    dataset = TrainWindows(task.subset("train"), task.train_actions, length=16, seed=3)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, POLICY, seed=3)
     window, label = dataset[5]
     assert window.shape == (2, 16, 25, 3) and label == task.train_actions.index(task.subset("train").actions[1])
     assert torch.equal(dataset[5][0], window)
     assert not torch.equal(dataset[5 + len(dataset)][0], window)  # next epoch, new window
     assert torch.all(window[1] == 0)
     with pytest.raises(ValueError, match="outside the class list"):
-        TrainWindows(task.subset("test_unseen"), task.train_actions, 16, 0)
+        TrainWindows(task.subset("test_unseen"), task.train_actions, POLICY, 0)
 
 
 def test_balanced_sampler_evens_out_classes_and_keeps_windows_distinct() -> None:
@@ -126,10 +131,10 @@ def test_mirrored_windows_are_relabelled_to_the_twin() -> None:
     clips = LabelledClips()
     rng = np.random.default_rng(0)
     for action in ("wave left hand", "wave right hand", "clapping"):
-        clips.add(rng.normal(size=(20, 25, 3)).astype(np.float32), action)
+        clips.add(rng.normal(size=(20, 25, 3)).astype(np.float32), action, SYNTHETIC_FPS)
     classes = ["clapping", "wave left hand", "wave right hand"]
-    plain = TrainWindows(clips, classes, 16, seed=1)
-    mirrored = TrainWindows(clips, classes, 16, seed=1, mirror_to=[0, 2, 1])
+    plain = TrainWindows(clips, classes, POLICY, seed=1)
+    mirrored = TrainWindows(clips, classes, POLICY, seed=1, mirror_to=[0, 2, 1])
     labels = {(key % 3, mirrored[key][1]) for key in range(60)}
     assert labels == {(0, 1), (0, 2), (1, 2), (1, 1), (2, 0)}  # waves flip sides about half the time
     flipped = [key for key in range(60) if key % 3 == 0 and mirrored[key][1] == 2]
@@ -146,8 +151,32 @@ def test_epoch_sampler_permutes_every_sample_once_per_epoch() -> None:
     assert [k - 20 for k in third] != first
 
 
-def test_test_windows_take_whole_clips() -> None:
+def test_test_clips_are_scored_by_pooling_all_their_windows() -> None:
     task = synthetic_task(per_action=1)
-    windows = whole_clip_windows(task.subset("test_seen"), 24)
-    assert windows.shape == (2, 2, 24, 25, 3)
-    assert whole_clip_windows(LabelledClips(), 24).shape == (0, 2, 24, 25, 3)
+    windows, owners = clip_windows(task.subset("test_seen"), POLICY)
+    # 4 s clips (frames at 0..3.9 s), 2 s windows every 0.5 s: starts 0, 0.5, 1, 1.5 and the tail 1.9.
+    assert windows.shape == (10, 2, 16, 25, 3) and owners.tolist() == [0] * 5 + [1] * 5
+    probabilities = torch.tensor([[0.9, 0.1]] * 4 + [[0.0, 1.0]] + [[0.2, 0.8]] * 5)
+    pooled = pool_by_clip(probabilities, owners, 2)
+    assert torch.allclose(pooled, torch.tensor([[0.72, 0.28], [0.2, 0.8]]))
+    empty = clip_windows(LabelledClips(), POLICY)
+    assert empty[0].shape == (0, 2, 16, 25, 3) and len(empty[1]) == 0
+
+
+def test_a_training_window_is_the_inference_window_of_the_same_start(monkeypatch) -> None:
+    # The cut is compared, so the augmentation that follows it (augment.py, tested on its own) is off.
+    monkeypatch.setattr("core.training.data.augment", lambda window, rng, max_tilt: window)
+    clip = synthetic_clip(0, np.random.default_rng(4))
+    clips = LabelledClips()
+    clips.add(clip, "swing right arm", SYNTHETIC_FPS)
+    dataset = TrainWindows(clips, ["swing right arm"], POLICY, seed=5, max_angle=0.0)
+    key = 3
+    start = np.random.default_rng([5, key]).uniform(0.0, 3.9 - POLICY.duration_s)  # the draw TrainWindows makes
+    inference = prepared_window(clip, frame_times(len(clip), SYNTHETIC_FPS), start, POLICY)
+    assert np.array_equal(dataset[key][0].numpy(), inference)
+    # A clip exactly one window long has one start: training and the sliding windows agree exactly.
+    short = LabelledClips()
+    short.add(clip[:21], "swing right arm", SYNTHETIC_FPS)
+    trained = TrainWindows(short, ["swing right arm"], POLICY, seed=0, max_angle=0.0)[0][0]
+    windows, _ = clip_windows(short, POLICY)
+    assert windows.shape[0] == 1 and torch.equal(trained, windows[0])

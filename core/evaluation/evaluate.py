@@ -10,28 +10,42 @@ import torch
 from core.evaluation.inference import class_probabilities, embed_windows
 from core.evaluation.metrics import choose_calibration, gzsl_accuracy, per_class_results, zsl_accuracy
 from core.model.network import SkeletonContext
-from core.training.data import LabelledClips, ZeroShotTask, whole_clip_windows
+from core.recognition.windows import WindowPolicy
+from core.training.data import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
 from core.training.text_bank import TextBank
 
 
-def _embed(model: SkeletonContext, clips: LabelledClips) -> dict[str, torch.Tensor]:
-    """Branch embeddings of whole clips; computed once per subset and scored against several class lists."""
-    return embed_windows(model, whole_clip_windows(clips, model.config.window))
+Embedded = tuple[dict[str, torch.Tensor], np.ndarray]  # window embeddings, and the clip each window is of
 
 
-def _log_scores(model: SkeletonContext, embeddings: dict[str, torch.Tensor], actions: list[str], bank: TextBank,
+def _embed(model: SkeletonContext, clips: LabelledClips) -> Embedded:
+    """Branch embeddings of every clip's sliding windows; computed once per subset, scored against several class lists."""
+    windows, owners = clip_windows(clips, WindowPolicy.of(model.config))
+    return embed_windows(model, windows), owners
+
+
+def _log_scores(model: SkeletonContext, embedded: Embedded, actions: list[str], bank: TextBank,
                 classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Log of the single combined prediction over ``classes``, and each clip's class index."""
-    probabilities = class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes))
+    """Log of the clip's pooled prediction over ``classes`` (as the app pools), and each clip's class index."""
+    embeddings, owners = embedded
+    windows = class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes))
+    probabilities = pool_by_clip(windows, owners, len(actions))
     position = {name: i for i, name in enumerate(classes)}
     labels = np.asarray([position[action] for action in actions], dtype=np.int64)
     return torch.log(probabilities.clamp(min=1e-12)).cpu().numpy(), labels
 
 
-def _joined(*embeddings: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Embeddings of several subsets, in order; an empty subset (which has no branch keys) adds nothing."""
-    parts = [part for part in embeddings if len(part["spatial"])] or list(embeddings[:1])
-    return {key: torch.cat([part[key] for part in parts]) for key in parts[0]}
+def _joined(*embedded: Embedded) -> Embedded:
+    """Embeddings of several subsets, in order, clips renumbered; an empty subset (no branch keys) adds nothing."""
+    parts, owners, offset = [], [], 0
+    for embeddings, clip_of in embedded:
+        if len(embeddings["spatial"]):
+            parts.append(embeddings)
+            owners.append(clip_of + offset)
+            offset += int(clip_of.max()) + 1
+    if not parts:
+        return embedded[0]
+    return {key: torch.cat([part[key] for part in parts]) for key in parts[0]}, np.concatenate(owners)
 
 
 def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:

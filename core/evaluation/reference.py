@@ -22,10 +22,12 @@ import torch
 from torch import nn
 
 from core.evaluation.metrics import zsl_accuracy
+from core.model.network import ModelConfig
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.text import EMBEDDING_DIM
+from core.recognition.windows import WindowPolicy
 from core.skeleton.layout import JOINT
-from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, whole_clip_windows
+from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, clip_windows, pool_by_clip
 from core.training.tasks import corpus_task, load_training_corpus, split_folder
 from core.training.text_bank import TextBank
 
@@ -42,6 +44,7 @@ VELOCITY_SCALE = 4.0  # frame-to-frame motion of a 32-frame window is a few hund
 class ReferenceConfig:
     epochs: int = 15
     window: int = 32
+    window_s: float = ModelConfig.window_s  # the models' default, so both cut windows alike
     width: int = 128
     batch_size: int = 32
     lr: float = 1e-3
@@ -50,6 +53,10 @@ class ReferenceConfig:
     temperature: float = 0.1
     top_k: int = 3
     prototypes: str = "template"
+
+    @property
+    def policy(self) -> WindowPolicy:
+        return WindowPolicy(self.window_s, self.window)
 
 
 class ReferenceTCN(nn.Module):
@@ -86,7 +93,7 @@ def train_reference(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig,
     torch.manual_seed(seed)
     model = ReferenceTCN(config.width, config.dropout)
     classes = bank.prototypes(task.train_actions, config.prototypes)
-    dataset = TrainWindows(task.subset("train"), task.train_actions, config.window, seed)
+    dataset = TrainWindows(task.subset("train"), task.train_actions, config.policy, seed)
     sampler = EpochSampler(len(dataset), seed)
     loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, sampler=sampler,
                                          drop_last=len(dataset) >= config.batch_size)
@@ -112,7 +119,9 @@ def zero_shot_scores(
     clips = task.subset(subset)
     labels = np.array([actions.index(action) for action in clips.actions])
     classes = bank.prototypes(actions, config.prototypes)
-    scores = class_scores(model(whole_clip_windows(clips, config.window)), classes, config).numpy()
+    windows, owners = clip_windows(clips, config.policy)
+    probabilities = torch.softmax(class_scores(model(windows), classes, config), dim=-1)
+    scores = torch.log(pool_by_clip(probabilities, owners, len(labels)).clamp(min=1e-12)).numpy()
     return {**zsl_accuracy(scores, labels), "samples": int(len(labels))}
 
 

@@ -75,3 +75,10 @@ def load_checkpoint(path: Path | str, device: str | torch.device | None = None) 
     model.load_state_dict(state)
     model.to(device if device is not None else "cpu").eval()
     return model, metadata
+
+
+def training_classes(metadata: dict[str, Any]) -> list[str] | None:
+    """The canonical actions a checkpoint was trained on (``train_actions``, written by the
+    trainer); None for a checkpoint that does not record them, so callers can say "unknown"."""
+    classes = metadata.get("train_actions")
+    return list(classes) if isinstance(classes, list) else None

@@ -24,6 +24,10 @@ class ModelConfig:
     prototypes: str = "descriptions"
     embed_dim: int = EMBEDDING_DIM
     window: int = 64
+    # Seconds of motion one window covers (core.recognition.windows; TrainConfig.window_s sets it
+    # for training). Checkpoints saved before it was recorded load with this default, the span the
+    # app's uploads were already scored in.
+    window_s: float = 2.0
     top_k: int = 3
     temperature: float = 0.1
     kpd_hidden: int = 64
@@ -32,6 +36,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.prototypes not in PROTOTYPE_KINDS:
             raise ValueError(f"unknown prototypes {self.prototypes!r}; expected one of {PROTOTYPE_KINDS}")
+        if not self.window_s > 0:
+            raise ValueError(f"window_s must be positive, got {self.window_s}")
         if self.window // self.backbone.time_stride < 2:
             raise ValueError(f"window {self.window} is too short for a time stride of {self.backbone.time_stride}")
 

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             _fail(error, EXIT_INPUT_FAILED)
             continue
         for sequence in sequences:
-            ranking = recognizer.rank(sequence.skeleton, label_set)
+            ranking = recognizer.rank(sequence.skeleton, label_set, sequence.fps)
             _print_ranking(sequence, ranking, args.top_k, rank_of, args.json)
     return EXIT_INPUT_FAILED if failures else 0
 

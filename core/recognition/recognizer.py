@@ -2,13 +2,14 @@
 
 Loads a trained SkeletonContext once, turns labels into prototype sets through the frozen text
 encoder (cached per label, since the app re-scores the same labels many times a second), and
-ranks labels for a clip of any length by the model's single combined prediction.
+ranks labels for a clip of any length by the model's single combined prediction, pooled over the
+clip's fixed-duration sliding windows (core.recognition.windows, the policy training uses too).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +19,16 @@ import torch
 
 from core.evaluation.inference import autocast, resolve_device
 from core.model.checkpoint import load_checkpoint
-from core.model.inputs import prepare_window
 from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
 from core.model.text import TextEncoder
 from core.recognition.labels import clean_labels
 from core.recognition.prompts import label_sentences
+from core.recognition.sources import DEFAULT_FPS
 from core.recognition.validation import check_skeleton
+from core.recognition.windows import (
+    DEFAULT_POOLING, POOLINGS, WindowPolicy, frame_times, prepared_window, window_starts,
+)
 
 if TYPE_CHECKING:
     from core.knowledge.vocabulary import Vocabulary
@@ -65,6 +69,30 @@ class Ranking:
         raise KeyError(f"{label!r} is not among the ranked labels")
 
 
+@dataclass(frozen=True)
+class WindowScore:
+    """One sliding window of a clip: its span in seconds and its probabilities over a LabelSet."""
+
+    start_s: float
+    end_s: float
+    probabilities: np.ndarray  # (L,) in the LabelSet's order
+    joint_importance: np.ndarray  # (25,)
+
+    def ranking(self, labels: Sequence[str]) -> Ranking:
+        order = np.argsort(-self.probabilities, kind="stable")
+        return Ranking([(labels[i], float(self.probabilities[i])) for i in order], self.joint_importance)
+
+
+def pooled_ranking(scores: Sequence[WindowScore], labels: Sequence[str], pooling: str = DEFAULT_POOLING) -> Ranking:
+    """One clip's ranking from its windows' scores (``POOLINGS``); where it looked, averaged."""
+    if not scores:
+        raise ValueError("no window of the clip could be scored")
+    row = POOLINGS[pooling](np.stack([s.probabilities for s in scores]))
+    importance = np.mean([s.joint_importance for s in scores], axis=0)
+    order = np.argsort(-row, kind="stable")
+    return Ranking([(labels[i], float(row[i])) for i in order], importance / importance.sum())
+
+
 class Recognizer:
     """A loaded model plus the text side needed to turn typed labels into classes."""
 
@@ -77,6 +105,7 @@ class Recognizer:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.window = model.config.window
+        self.policy = WindowPolicy.of(model.config)
         self._text_encoder = text_encoder
         self._vocabulary = None
         self._label_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -138,24 +167,48 @@ class Recognizer:
         classes = ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device)
         return LabelSet(tuple(labels), classes)
 
-    def rank(self, skeleton: np.ndarray, labels: LabelSet | Sequence[str]) -> Ranking:
-        """Rank the labels for one ``(T, 25, 3)`` or ``(M, T, 25, 3)`` clip of any length >= 1 frame."""
-        return self.rank_many([skeleton], labels)[0]
+    def rank(
+        self, skeleton: np.ndarray, labels: LabelSet | Sequence[str], fps: float = DEFAULT_FPS,
+        times: np.ndarray | None = None, pooling: str = DEFAULT_POOLING,
+    ) -> Ranking:
+        """Rank the labels for one ``(T, 25, 3)`` or ``(M, T, 25, 3)`` clip of any length >= 1 frame.
+
+        The clip's sliding windows (core.recognition.windows) are scored and their probabilities
+        pooled; ``times`` (seconds per frame, e.g. a live stream's) replaces the constant ``fps``.
+        """
+        return self.rank_many([skeleton], labels, fps, None if times is None else [times], pooling=pooling)[0]
 
     def rank_many(
-        self, skeletons: Sequence[np.ndarray], labels: LabelSet | Sequence[str], batch_size: int = 64
+        self, skeletons: Sequence[np.ndarray], labels: LabelSet | Sequence[str], fps: float = DEFAULT_FPS,
+        times: Sequence[np.ndarray] | None = None, batch_size: int = 64, pooling: str = DEFAULT_POOLING,
     ) -> list[Ranking]:
-        """``rank`` for many clips, run through the network in batches (a video's sliding windows)."""
+        """``rank`` for many clips; each clip's windows go through the network in batches."""
         label_set = labels if isinstance(labels, LabelSet) else self.encode_labels(labels)
-        rankings = []
-        for start in range(0, len(skeletons), batch_size):
-            chunk = skeletons[start : start + batch_size]
-            windows = np.stack([prepare_window(check_skeleton(skeleton), self.window) for skeleton in chunk])
+        return [
+            pooled_ranking(self.window_scores(skeleton, label_set, fps, None if times is None else times[i], batch_size),
+                           label_set.labels, pooling)
+            for i, skeleton in enumerate(skeletons)
+        ]
+
+    def window_scores(
+        self, skeleton: np.ndarray, label_set: LabelSet, fps: float = DEFAULT_FPS,
+        times: np.ndarray | None = None, batch_size: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[WindowScore]:
+        """Every scored sliding window of one clip, in time order (timelines, and ``rank``'s pooling)."""
+        bodies = check_skeleton(skeleton)
+        times = frame_times(bodies.shape[1], fps) if times is None else np.asarray(times, dtype=np.float64)
+        starts = window_starts(bodies, times, self.policy)
+        scores: list[WindowScore] = []
+        for first in range(0, len(starts), batch_size):
+            chunk = starts[first : first + batch_size]
+            windows = np.stack([prepared_window(bodies, times, start, self.policy) for start in chunk])
             probabilities, importance = self.score_windows(torch.from_numpy(windows), label_set)
-            for row, joints in zip(probabilities, importance):
-                order = np.argsort(-row, kind="stable")
-                rankings.append(Ranking([(label_set.labels[i], float(row[i])) for i in order], joints))
-        return rankings
+            scores += [WindowScore(start, start + self.policy.duration_s, p, j)
+                       for start, p, j in zip(chunk, probabilities, importance)]
+            if progress is not None:
+                progress(first + len(chunk), len(starts))
+        return scores
 
     @torch.inference_mode()
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:

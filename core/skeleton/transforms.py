@@ -165,26 +165,3 @@ def resample(sequence: np.ndarray, length: int) -> np.ndarray:
     weight = (position - lower).astype(np.float32)[None, :, None, None]
     out = bodies[:, lower] * (1.0 - weight) + bodies[:, upper] * weight
     return _like_input(out.astype(np.float32), sequence)
-
-
-def crop(sequence: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Frames ``start:stop`` of every body, refusing an empty result."""
-    bodies = as_bodies(sequence)
-    if not 0 <= start < stop <= bodies.shape[1]:
-        raise ValueError(f"invalid crop {start}:{stop} of {bodies.shape[1]} frames")
-    return _like_input(bodies[:, start:stop], sequence)
-
-
-def random_window(
-    sequence: np.ndarray,
-    length: int,
-    rng: np.random.Generator,
-    min_ratio: float = 0.5,
-    max_ratio: float = 1.0,
-) -> np.ndarray:
-    """A random sub-interval covering ``min_ratio..max_ratio`` of the clip, resampled to ``length``."""
-    bodies = as_bodies(sequence)
-    frames = bodies.shape[1]
-    span = max(1, int(round(frames * rng.uniform(min_ratio, max_ratio))))
-    start = int(rng.integers(0, frames - span + 1))
-    return resample(crop(sequence, start, start + span), length)

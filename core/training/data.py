@@ -8,8 +8,10 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 
-from core.model.inputs import prepare_window
-from core.skeleton.transforms import mirror, random_window
+from core.recognition.windows import (
+    DEFAULT_POOLING, POOLINGS, WindowPolicy, frame_times, prepared_window, training_window, window_starts,
+)
+from core.skeleton.transforms import mirror
 from core.training.augment import augment
 
 SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
@@ -17,17 +19,22 @@ SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test
 
 @dataclass
 class LabelledClips:
-    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names."""
+    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names and frame rates.
+
+    The frame rate turns frames into seconds, which the fixed-duration windows are cut in.
+    """
 
     sequences: list[np.ndarray] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    fps: list[float] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sequences)
 
-    def add(self, sequence: np.ndarray, action: str) -> None:
+    def add(self, sequence: np.ndarray, action: str, fps: float) -> None:
         self.sequences.append(sequence)
         self.actions.append(action)
+        self.fps.append(float(fps))
 
 
 @dataclass
@@ -59,7 +66,7 @@ def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> 
 
 
 class TrainWindows(torch.utils.data.Dataset):
-    """Random 50-100 % sub-intervals, prepared and augmented (augment.py); deterministic per (seed, key).
+    """Windows at random starts (``training_window``: the inference cut), augmented (augment.py); deterministic per (seed, key).
 
     Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
     a resumed run draws the same ones again, and DataLoader workers need no shared state. With
@@ -67,7 +74,7 @@ class TrainWindows(torch.utils.data.Dataset):
     """
 
     def __init__(
-        self, clips: LabelledClips, classes: list[str], length: int, seed: int, max_angle: float = 0.26,
+        self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = 0.26,
         mirror_to: list[int] | None = None,
     ) -> None:
         position = {name: i for i, name in enumerate(classes)}
@@ -75,8 +82,9 @@ class TrainWindows(torch.utils.data.Dataset):
         if unknown:
             raise ValueError(f"training clips of actions outside the class list: {unknown[:5]}")
         self.sequences = clips.sequences
+        self.fps = clips.fps
         self.labels = [position[name] for name in clips.actions]
-        self.length = length
+        self.policy = policy
         self.seed = seed
         self.max_angle = max_angle
         self.mirror_to = mirror_to
@@ -87,7 +95,7 @@ class TrainWindows(torch.utils.data.Dataset):
     def __getitem__(self, key: int) -> tuple[torch.Tensor, int]:
         index = key % len(self.sequences)
         rng = np.random.default_rng([self.seed, key])
-        window = prepare_window(random_window(self.sequences[index], self.length, rng), self.length)
+        window = training_window(self.sequences[index], self.fps[index], self.policy, rng)
         label = self.labels[index]
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
             window, label = mirror(window), self.mirror_to[label]
@@ -125,8 +133,29 @@ class EpochSampler(torch.utils.data.Sampler[int]):
         return iter((draws * self.size + drawn).tolist())
 
 
-def whole_clip_windows(clips: LabelledClips, length: int) -> torch.Tensor:
-    """Whole clips prepared as ``(N, 2, length, 25, 3)``: test time sees everything once."""
-    if len(clips) == 0:
-        return torch.zeros((0, 2, length, 25, 3))
-    return torch.from_numpy(np.stack([prepare_window(sequence, length) for sequence in clips.sequences]))
+def clip_windows(clips: LabelledClips, policy: WindowPolicy) -> tuple[torch.Tensor, np.ndarray]:
+    """Every scored sliding window of every clip ``(W, 2, frames, 25, 3)``, and the clip each belongs to.
+
+    Test clips are scored like the app scores a video: all their windows, pooled (``pool_by_clip``).
+    """
+    windows, owners = [], []
+    for index, (sequence, fps) in enumerate(zip(clips.sequences, clips.fps)):
+        times = frame_times(np.shape(sequence)[-3], fps)
+        for start in window_starts(sequence, times, policy):
+            windows.append(prepared_window(sequence, times, start, policy))
+            owners.append(index)
+    missing = sorted(set(range(len(clips))) - set(owners))
+    if missing:
+        raise ValueError(f"clip {missing[0]} ({clips.actions[missing[0]]}) has nobody in it, so no window to score")
+    if not windows:
+        return torch.zeros((0, 2, policy.frames, 25, 3)), np.zeros(0, dtype=np.int64)
+    return torch.from_numpy(np.stack(windows)), np.asarray(owners, dtype=np.int64)
+
+
+def pool_by_clip(
+    probabilities: torch.Tensor, owners: np.ndarray, clips: int, pooling: str = DEFAULT_POOLING
+) -> torch.Tensor:
+    """Per-clip class probabilities ``(N, L)`` from per-window ones ``(W, L)``, by the app's pooling."""
+    rows = probabilities.float().cpu().numpy()
+    pooled = [POOLINGS[pooling](rows[owners == clip]) for clip in range(clips)]
+    return torch.from_numpy(np.stack(pooled)) if pooled else torch.zeros((0, rows.shape[-1]))

@@ -20,6 +20,7 @@ NTU_SPLITS: dict[str, tuple[int, tuple[int, ...]]] = {
         (5, 9, 11, 16, 18, 20, 22, 29, 35, 39, 45, 49, 59, 68, 70, 81, 84, 87, 93, 94, 104, 113, 114, 119),
     ),
 }
+NTU_FPS = 30.0  # Kinect v2 skeleton rate of the raw .skeleton files
 # Cross-subject training performers of NTU RGB+D 120 (the first 20 are NTU-60's).
 TRAIN_SUBJECTS = frozenset(
     (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38, 45, 46, 47, 49, 50, 52, 53, 54,
@@ -58,10 +59,10 @@ def ntu_task(folder: Path | str, split: str, vocabulary) -> ZeroShotTask:
         action = names[label]
         joints = read_skeleton(path).joints
         if action in unseen:
-            subsets["test_unseen"].add(joints, action)
+            subsets["test_unseen"].add(joints, action, NTU_FPS)
         elif performer in TRAIN_SUBJECTS:
-            subsets["train"].add(joints, action)
+            subsets["train"].add(joints, action, NTU_FPS)
         else:
-            subsets["test_seen"].add(joints, action)
+            subsets["test_seen"].add(joints, action, NTU_FPS)
     seen = sorted(names[i] for i in range(1, classes + 1) if names[i] not in unseen)
     return ZeroShotTask(split, seen, [], sorted(unseen), subsets)

@@ -31,7 +31,7 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
     if split == ALL_ACTIONS:
         clips = LabelledClips()
         for i, info in enumerate(corpus.index):
-            clips.add(corpus.sequence(i), info.action)
+            clips.add(corpus.sequence(i), info.action, info.fps)
         return ZeroShotTask(ALL_ACTIONS, sorted(set(clips.actions)), [], [], {"train": clips})
     from core.knowledge.splits import load_split, split_samples
 
@@ -41,7 +41,7 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
     for name in SUBSETS:
         clips = LabelledClips()
         for i in indices.get(name, []):
-            clips.add(corpus.sequence(i), corpus.index[i].action)
+            clips.add(corpus.sequence(i), corpus.index[i].action, corpus.index[i].fps)
         subsets[name] = clips
     train_actions = sorted(set(subsets["train"].actions))
     return ZeroShotTask(split, train_actions, sorted(zero_shot.validation), sorted(zero_shot.unseen), subsets)

@@ -22,7 +22,8 @@ from core.model.kpd import calibration_loss
 from core.model.network import ModelConfig, SkeletonContext, combine_branches
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
-from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, mirror_targets, whole_clip_windows
+from core.recognition.windows import WindowPolicy
+from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, clip_windows, mirror_targets, pool_by_clip
 from core.training.text_bank import TextBank
 
 MODEL_FILE = "model.safetensors"
@@ -68,13 +69,13 @@ def _optimizer(parameters, config: TrainConfig, epochs: int):
     return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
 
 
-def _train_windows(task: ZeroShotTask, config: TrainConfig, window: int, seed: int) -> TrainWindows:
+def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy, seed: int) -> TrainWindows:
     mirror_to = None
     if config.mirror:
         from core.knowledge.vocabulary import load_vocabulary
 
         mirror_to = mirror_targets(task.train_actions, load_vocabulary().mirror_twin)
-    return TrainWindows(task.subset("train"), task.train_actions, window, seed, mirror_to=mirror_to)
+    return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to)
 
 
 def _step(loss: torch.Tensor, optimizer, parameters, config: TrainConfig) -> None:
@@ -107,7 +108,7 @@ def pretrain_backbone(
         scheduler.load_state_dict(state["scheduler"])
         start = state["epoch"] + 1
         log.write(event="resume", stage="pretrain", epoch=start)
-    dataset = _train_windows(task, config, model_config.window, config.seed)
+    dataset = _train_windows(task, config, WindowPolicy.of(model_config), config.seed)
     sampler = EpochSampler(len(dataset), config.seed, dataset.labels, config.balance)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.pretrain_epochs):
@@ -183,7 +184,7 @@ def train_context(
         start = state["epoch"] + 1
         log.write(event="resume", stage="context", epoch=start)
     validation = _validation_probe(task, bank, model_config)
-    dataset = _train_windows(task, config, model_config.window, config.seed + 1)
+    dataset = _train_windows(task, config, WindowPolicy.of(model_config), config.seed + 1)
     sampler = EpochSampler(len(dataset), config.seed + 1, dataset.labels, config.balance)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.context_epochs):
@@ -231,12 +232,13 @@ def _validation_probe(task: ZeroShotTask, bank: TextBank, model_config: ModelCon
         return None
     classes = bank.prototypes(task.validation_actions, model_config.prototypes)
     labels = torch.as_tensor([task.validation_actions.index(a) for a in clips.actions])
-    return whole_clip_windows(clips, model_config.window), labels, classes
+    windows, owners = clip_windows(clips, WindowPolicy.of(model_config))
+    return windows, owners, labels, classes
 
 
 def _probe_accuracy(model: SkeletonContext, probe) -> float:
-    windows, labels, classes = probe
-    probabilities = class_probabilities(model, embed_windows(model, windows), classes)
+    windows, owners, labels, classes = probe
+    probabilities = pool_by_clip(class_probabilities(model, embed_windows(model, windows), classes), owners, len(labels))
     return float((probabilities.argmax(-1).cpu() == labels).float().mean())
 
 

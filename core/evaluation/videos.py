@@ -1,0 +1,204 @@
+"""Recognition on real people in real video: ``python -m core.evaluation.videos``.
+
+Every clip of a clips table (``file``, ``action`` and more, tab-separated, as in
+``shared/data/clips/clips.tsv``) goes through the app's own path: MediaPipe pose extraction
+(``core.pose.video.extract_video``; ordinary camera views, not mirrored), then
+``Recognizer.rank``'s sliding windows and pooling, against a label list (default: every action
+of the table). It reports top-1 and top-3 per clip, per action and overall, the main confusions,
+and for each action whether the checkpoint was trained on it, seen and unseen apart. The clips
+are for measuring and tuning only, never for training. Extracted skeletons are cached by the
+video's sha256 (``core.evaluation.pose_cache``), so a rerun takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from core.evaluation.pose_cache import POSE_CACHE, Extractor, cached_video_pose
+from core.recognition.labels import LabelError, parse_labels
+from core.recognition.windows import DEFAULT_POOLING, POOLINGS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CLIPS = Path(os.environ.get("SKELETONCONTEXT_DATA", REPO_ROOT.parent / "shared" / "data")) / "clips" / "clips.tsv"
+DEFAULT_OUT = REPO_ROOT / "runs" / "videos"
+TOP = 3
+SHOWN_CONFUSIONS = 10
+
+
+@dataclass(frozen=True)
+class ClipRow:
+    file: Path
+    action: str
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    file: str
+    action: str
+    seen: str  # "seen", "unseen" or "unknown" (the checkpoint does not record its classes)
+    top: list[tuple[str, float]]  # best labels first
+    rank: int | None  # 1-based rank of the true action; None when the clip could not be scored
+    windows: int
+    note: str = ""
+
+    @property
+    def top1(self) -> bool:
+        return self.rank == 1
+
+    @property
+    def top3(self) -> bool:
+        return self.rank is not None and self.rank <= TOP
+
+
+def read_clips(path: Path) -> list[ClipRow]:
+    """The clips table: a header with at least ``file`` and ``action``; files relative to it."""
+    if not path.is_file():
+        raise ValueError(f"clips table not found: {path}")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    if not rows or not {"file", "action"} <= set(rows[0]):
+        raise ValueError(f"{path}: expected a tab-separated table with 'file' and 'action' columns")
+    return [ClipRow(path.parent / row["file"], row["action"].strip()) for row in rows]
+
+
+def seen_status(action: str, trained: list[str] | None, vocabulary) -> str:
+    """Whether the action, by its canonical name in the vocabulary, is among the trained classes."""
+    if trained is None:
+        return "unknown"
+    known = vocabulary.get(action)
+    return "seen" if known is not None and known.name in set(trained) else "unseen"
+
+
+def evaluate_clips(
+    clips: list[ClipRow], labels: list[str], recognizer, trained: list[str] | None,
+    pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
+) -> list[ClipResult]:
+    """Rank ``labels`` for every clip; a clip without anybody in it is a miss with a note."""
+    from core.pose.errors import PoseInputError
+    from core.recognition.recognizer import pooled_ranking
+
+    label_set = recognizer.encode_labels(labels)
+    results = []
+    for clip in clips:
+        status = seen_status(clip.action, trained, recognizer.vocabulary)
+        try:
+            pose, _ = cached_video_pose(clip.file, mirrored=False, cache=cache, extractor=extractor)
+        except (OSError, PoseInputError) as error:
+            results.append(ClipResult(clip.file.name, clip.action, status, [], None, 0, f"unreadable: {error}"))
+            continue
+        if pose.people_found == 0:
+            results.append(ClipResult(clip.file.name, clip.action, status, [], None, 0, pose.note or "nobody found"))
+            continue
+        scores = recognizer.window_scores(pose.skeleton, label_set, pose.fps)
+        ranking = pooled_ranking(scores, label_set.labels, pooling)
+        names = [name.casefold() for name, _ in ranking.entries]
+        rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
+        results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores)))
+    return results
+
+
+def _accuracy(results: list[ClipResult]) -> dict[str, float | int]:
+    """Top-1, top-3 and the mean rank of the true action (finer than top-k on a few clips)."""
+    n = len(results)
+    ranks = [r.rank for r in results if r.rank is not None]
+    return {"clips": n, "top1": sum(r.top1 for r in results) / n if n else 0.0,
+            "top3": sum(r.top3 for r in results) / n if n else 0.0,
+            "mean_rank": sum(ranks) / len(ranks) if ranks else None}
+
+
+def summarise(results: list[ClipResult]) -> dict:
+    """Overall, seen/unseen/unknown, per-action figures and the commonest wrong top-1 answers."""
+    actions = sorted({r.action for r in results})
+    wrong = [r for r in results if r.top and not r.top1]
+    confusions = Counter((r.action, r.top[0][0]) for r in wrong)
+    sinks = Counter(r.top[0][0] for r in wrong)  # labels that soak up other actions' clips
+    return {
+        "overall": _accuracy(results),
+        "by_seen": {group: _accuracy([r for r in results if r.seen == group])
+                    for group in ("seen", "unseen", "unknown") if any(r.seen == group for r in results)},
+        "per_action": {a: {**_accuracy([r for r in results if r.action == a]),
+                           "seen": next(r.seen for r in results if r.action == a)} for a in actions},
+        "confusions": [{"action": a, "predicted": p, "clips": n} for (a, p), n in confusions.most_common(SHOWN_CONFUSIONS)],
+        "wrong_top1_labels": [{"predicted": p, "clips": n} for p, n in sinks.most_common(SHOWN_CONFUSIONS)],
+    }
+
+
+def markdown(results: list[ClipResult], summary: dict, setting: dict) -> str:
+    lines = ["# Real-video recognition", "", "Setting: " + ", ".join(f"{k} {v}" for k, v in setting.items()), ""]
+    o = summary["overall"]
+    lines += [f"**Overall**: {o['clips']} clips, top-1 {o['top1']:.2f}, top-3 {o['top3']:.2f}, "
+              f"mean rank {_rank(o['mean_rank'])}", ""]
+    lines += ["| group | clips | top-1 | top-3 | mean rank |", "|---|---|---|---|---|"]
+    lines += [f"| {g} | {a['clips']} | {a['top1']:.2f} | {a['top3']:.2f} | {_rank(a['mean_rank'])} |"
+              for g, a in summary["by_seen"].items()]
+    lines += ["", "| action | seen | clips | top-1 | top-3 |", "|---|---|---|---|---|"]
+    lines += [f"| {a} | {v['seen']} | {v['clips']} | {v['top1']:.2f} | {v['top3']:.2f} |"
+              for a, v in summary["per_action"].items()]
+    lines += ["", "| clip | action | seen | windows | rank | top-3 |", "|---|---|---|---|---|---|"]
+    for r in results:
+        top = ", ".join(f"{label} {p:.2f}" for label, p in r.top) or r.note
+        lines.append(f"| {r.file} | {r.action} | {r.seen} | {r.windows} | {r.rank or '-'} | {top} |")
+    lines += ["", "Main confusions (true -> predicted top-1, clips):", ""]
+    lines += [f"- {c['action']} -> {c['predicted']}: {c['clips']}" for c in summary["confusions"]] or ["- none"]
+    lines += ["", "Labels most often wrongly ranked first (clips):", ""]
+    lines += [f"- {c['predicted']}: {c['clips']}" for c in summary["wrong_top1_labels"]] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def _rank(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.evaluation.videos", description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=Path, default=DEFAULT_CLIPS, help=f"clips table (default {DEFAULT_CLIPS})")
+    parser.add_argument("--labels", help='labels to rank, ";"- or ","-separated (default: every action of the table)')
+    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: the shipped one)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for videos.json and videos.md (default {DEFAULT_OUT})")
+    parser.add_argument("--pooling", choices=sorted(POOLINGS), default=DEFAULT_POOLING, help="how window scores are pooled")
+    parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
+    parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
+    parser.add_argument("--device", default=None, help="torch device (default: GPU when present)")
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, OSError, LabelError, RuntimeError) as error:
+        print(f"videos: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.model.checkpoint import read_checkpoint_metadata, training_classes
+    from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
+
+    clips = read_clips(args.clips)
+    labels = parse_labels(args.labels) if args.labels else list(dict.fromkeys(c.action for c in clips))
+    weights = args.weights or DEFAULT_WEIGHTS
+    recognizer = Recognizer.load(weights, device=args.device)
+    overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s)) if v is not None}
+    recognizer.policy = replace(recognizer.policy, **overrides)
+    trained = training_classes(read_checkpoint_metadata(weights)[1])
+    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE)
+    summary = summarise(results)
+    setting = {"weights": str(weights), "labels": len(labels), "pooling": args.pooling,
+               "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
+               "min_poses": recognizer.policy.min_poses}
+    text = markdown(results, summary, setting)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "videos.md").write_text(text, encoding="utf-8")
+    payload = {"setting": setting, "labels": labels, "summary": summary, "clips": [asdict(r) for r in results]}
+    (args.out / "videos.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    print(text, end="")
+    print(f"saved {args.out / 'videos.md'} and {args.out / 'videos.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The real-video benchmark: pose cache, scoring, seen/unseen split, reports; one real clip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.evaluation.pose_cache import cached_video_pose
+from core.evaluation.videos import evaluate_clips, main, read_clips, seen_status, summarise
+from core.model.checkpoint import save_checkpoint, training_classes
+from core.model.network import ModelConfig, SkeletonContext
+from core.model.shiftgcn import BackboneConfig
+from core.pose.video import VideoPose
+from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
+from tests.conftest import require_data
+
+TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
+
+
+class FakeExtractor:
+    """Stands in for MediaPipe: a swaying body, or nobody for files named 'empty'."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, path, mirrored: bool = False) -> VideoPose:
+        self.calls += 1
+        frames = 75
+        skeleton = np.zeros((2, frames, 25, 3), np.float32)
+        if "empty" not in path.name:
+            rng = np.random.default_rng(len(path.name))
+            sway = 0.1 * np.sin(np.linspace(0, 9, frames))[:, None, None]
+            skeleton[0] = rng.normal(0, 0.3, (1, 25, 3)) + np.array([0, 0, 3.0]) + sway
+        people = int(skeleton.any())
+        return VideoPose(skeleton, np.zeros((2, frames, 25, 2), np.float32), np.ones((2, frames, 25), np.float32),
+                         25.0, (640, 360), people, "" if people else "nobody was found in any of the 75 frames")
+
+
+@pytest.fixture()
+def clips(tmp_path):
+    rows = [("walk.mp4", "walking"), ("clap.mp4", "clapping"), ("empty.mp4", "bicep curl")]
+    for name, _ in rows:
+        (tmp_path / name).write_bytes(name.encode() * 10)  # distinct contents, distinct cache keys
+    table = tmp_path / "clips.tsv"
+    table.write_text("file\taction\tview\n" + "".join(f"{n}\t{a}\tfront\n" for n, a in rows), encoding="utf-8")
+    return table
+
+
+def test_poses_are_cached_by_content_not_by_name(tmp_path, clips):
+    extractor = FakeExtractor()
+    video = clips.parent / "walk.mp4"
+    first, hit = cached_video_pose(video, cache=tmp_path / "cache", extractor=extractor)
+    assert not hit and extractor.calls == 1
+    renamed = tmp_path / "renamed.mp4"
+    renamed.write_bytes(video.read_bytes())
+    again, hit = cached_video_pose(renamed, cache=tmp_path / "cache", extractor=extractor)
+    assert hit and extractor.calls == 1
+    assert np.array_equal(again.skeleton, first.skeleton) and again.fps == 25.0 and again.frame_size == (640, 360)
+    cached_video_pose(video, mirrored=True, cache=tmp_path / "cache", extractor=extractor)
+    assert extractor.calls == 2  # a mirrored extraction is another result
+
+
+def test_benchmark_scores_every_clip_and_splits_seen_from_unseen(tmp_path, clips):
+    torch.manual_seed(0)
+    recognizer = Recognizer(SkeletonContext(TINY), device="cpu")
+    rows = read_clips(clips)
+    labels = ["walking", "clapping", "bicep curl"]
+    results = evaluate_clips(rows, labels, recognizer, ["walking"], cache=tmp_path / "cache", extractor=FakeExtractor())
+    assert [r.seen for r in results] == ["seen", "unseen", "unseen"]
+    walk, clap, empty = results
+    assert 1 <= walk.rank <= 3 and walk.windows == 3  # 3 s at 25 fps: 2 s windows at 0, 0.5 and 0.96 s
+    assert [label for label, _ in walk.top] == [label for label, _ in recognizer.rank(
+        FakeExtractor()(clips.parent / "walk.mp4").skeleton, labels, 25.0).top(3)]
+    assert empty.rank is None and "nobody" in empty.note and not empty.top3
+    summary = summarise(results)
+    assert summary["overall"]["clips"] == 3 and set(summary["by_seen"]) == {"seen", "unseen"}
+    assert summary["by_seen"]["seen"]["top1"] == float(walk.top1)
+    assert summary["overall"]["top3"] == pytest.approx((walk.top3 + clap.top3) / 3)
+
+
+def test_seen_status_goes_through_the_vocabulary_and_old_checkpoints_are_unknown():
+    from core.knowledge.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    canonical = vocabulary.get("walking").name
+    assert seen_status("walking", [canonical], vocabulary) == "seen"
+    assert seen_status("juggle three balls", [canonical], vocabulary) == "unseen"
+    assert seen_status("walking", None, vocabulary) == "unknown"
+    assert training_classes({"split": "old"}) is None and training_classes({"train_actions": ["a"]}) == ["a"]
+
+
+def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clips, capsys, monkeypatch):
+    weights = tmp_path / "tiny.safetensors"
+    torch.manual_seed(0)
+    save_checkpoint(weights, SkeletonContext(TINY), {"note": "no class list"})
+    monkeypatch.setattr("core.evaluation.videos.POSE_CACHE", tmp_path / "cache")
+    monkeypatch.setattr("core.evaluation.pose_cache.extract_video", FakeExtractor())
+    out = tmp_path / "out"
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu"]) == 0
+    report = json.loads((out / "videos.json").read_text())
+    assert report["setting"]["window_s"] == TINY.window_s and len(report["clips"]) == 3
+    assert set(report["summary"]["by_seen"]) == {"unknown"}
+    assert "| walk.mp4 | walking | unknown |" in (out / "videos.md").read_text()
+    assert main(["--clips", str(tmp_path / "absent.tsv")]) == 2
+    assert "videos: clips table not found" in capsys.readouterr().err
+
+
+def test_one_real_clip_through_mediapipe_and_the_shipped_weights(tmp_path):
+    """The short standing-up clip (35 frames at 10 fps): real pose extraction, real scoring."""
+    clips = require_data("clips", "clips.tsv")
+    if not DEFAULT_WEIGHTS.is_file():
+        pytest.skip(f"shipped weights absent: {DEFAULT_WEIGHTS}")
+    row = next(r for r in read_clips(clips) if r.file.name == "standing_up_01.mp4")
+    recognizer = Recognizer.load(device="cpu")
+    labels = ["standing up", "sitting down", "walking", "jumping jacks", "push-up"]
+    (result,) = evaluate_clips([row], labels, recognizer, ["stand up"], cache=tmp_path / "cache")
+    assert result.rank is not None and result.windows >= 2  # 3.5 s of poses: several 2 s windows
+    assert len(result.top) == 3 and sum(p for _, p in result.top) <= 1.0 + 1e-6

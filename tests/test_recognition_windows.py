@@ -1,0 +1,113 @@
+"""The one windowing policy: timestamp resampling, sliding windows, the pose minimum and pooling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.model.network import ModelConfig
+from core.recognition.windows import (
+    POOLINGS, WindowPolicy, cut_window, frame_times, prepared_window, training_window, window_starts,
+)
+
+POLICY = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8)
+
+
+def linear_clip(frames: int, fps: float) -> np.ndarray:
+    """One body whose joints move at constant speed, so linear interpolation is exact."""
+    times = frame_times(frames, fps)
+    base = np.linspace(0.5, 1.5, 75, dtype=np.float32).reshape(25, 3)
+    return (base[None] + times[:, None, None].astype(np.float32) * np.float32(0.3))[None]
+
+
+def test_dropped_frames_and_irregular_timestamps_give_the_regular_window() -> None:
+    clip = linear_clip(90, 30.0)
+    times = frame_times(90, 30.0)
+    regular = cut_window(clip, times, 0.5, POLICY)
+    keep = np.sort(np.random.default_rng(0).choice(90, size=50, replace=False))
+    keep = np.union1d(keep, [0, 89])  # the same first and last moment
+    irregular = cut_window(clip[:, keep], times[keep], 0.5, POLICY)
+    np.testing.assert_allclose(irregular, regular, atol=1e-5)
+    # and a gap with nobody in view is bridged by time, not squeezed out by frame count
+    gap = clip.copy()
+    gap[:, 30:45] = 0.0
+    np.testing.assert_allclose(cut_window(gap, times, 0.5, POLICY), regular, atol=1e-5)
+
+
+def test_a_window_covers_its_duration_whatever_the_frame_rate() -> None:
+    slow, fast = linear_clip(40, 10.0), linear_clip(120, 30.0)
+    a = cut_window(slow, frame_times(40, 10.0), 1.0, POLICY)
+    b = cut_window(fast, frame_times(120, 30.0), 1.0, POLICY)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert a[0, -1, 0, 0] - a[0, 0, 0, 0] == pytest.approx(0.3 * 2.0, abs=1e-5)  # 2 s of motion
+
+
+def test_a_clip_shorter_than_the_window_is_stretched_to_fill_it() -> None:
+    clip = linear_clip(10, 10.0)  # 0.9 s
+    window = cut_window(clip, frame_times(10, 10.0), 0.0, POLICY)
+    assert window.shape == (1, 16, 25, 3)
+    np.testing.assert_allclose(window[0, [0, -1]], clip[0, [0, -1]], atol=1e-5)
+    assert window_starts(clip, frame_times(10, 10.0), POLICY) == [0.0]
+
+
+def test_sliding_windows_cover_the_tail_and_skip_windows_with_too_few_poses() -> None:
+    clip = linear_clip(100, 10.0)  # 9.9 s
+    times = frame_times(100, 10.0)
+    starts = window_starts(clip, times, POLICY)
+    assert starts[:3] == pytest.approx([0.0, 0.5, 1.0]) and starts[-1] == pytest.approx(7.9)
+    assert np.all(np.diff(starts) > 0.3)
+    # a tail that lands on the stride grid up to rounding is one window, not two
+    odd = np.linspace(0.0, 3.5 + 1e-9, 36)  # the last window would start 1e-9 s after the grid's 1.5
+    assert window_starts(linear_clip(36, 10.0), odd, POLICY) == pytest.approx([0.0, 0.5, 1.0, 1.5 + 1e-9])
+    sparse = clip.copy()
+    sparse[:, 20:60] = 0.0  # nobody from 2.0 to 5.9 s
+    # [1.0, 3.0] still holds 10 poses, [1.5, 3.5] only 5; [5.0, 7.0] holds 11, [4.5, 6.5] only 6
+    assert window_starts(sparse, times, POLICY) == pytest.approx([0.0, 0.5, 1.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 7.9])
+
+
+def test_a_clip_with_fewer_poses_than_the_minimum_is_still_one_window() -> None:
+    clip = linear_clip(3, 30.0)
+    assert window_starts(clip, frame_times(3, 30.0), POLICY) == [0.0]
+
+
+def test_a_body_is_absent_before_it_appears() -> None:
+    clip = np.concatenate([linear_clip(40, 10.0), linear_clip(40, 10.0)])
+    clip[1, :20] = 0.0
+    window = cut_window(clip, frame_times(40, 10.0), 1.0, POLICY)
+    appears = np.flatnonzero(np.abs(window[1]).sum(axis=(1, 2)) > 0)[0]
+    assert np.all(window[1, :appears] == 0) and 0 < appears < 16
+    assert np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
+
+
+def test_training_windows_are_inference_windows() -> None:
+    clip = linear_clip(60, 15.0)
+    times = frame_times(60, 15.0)
+    start = np.random.default_rng(7).uniform(0.0, times[-1] - POLICY.duration_s)
+    expected = prepared_window(clip, times, start, POLICY)
+    assert np.array_equal(training_window(clip, 15.0, POLICY, np.random.default_rng(7)), expected)
+    assert expected.shape == (2, 16, 25, 3)
+
+
+def test_poolings_return_distributions_and_mean_outvotes_one_bad_window() -> None:
+    probabilities = np.array([[0.8, 0.2], [0.7, 0.3], [0.0, 1.0]])
+    for pool in POOLINGS.values():
+        assert pool(probabilities).sum() == pytest.approx(1.0)
+    assert POOLINGS["mean"](probabilities).argmax() == 0
+
+
+def test_models_carry_their_window_seconds_and_old_ones_get_the_default() -> None:
+    config = ModelConfig(window_s=3.5)
+    assert WindowPolicy.of(config).duration_s == 3.5
+    old = config.to_dict()
+    old.pop("window_s")
+    assert ModelConfig.from_dict(old).window_s == ModelConfig().window_s
+    with pytest.raises(ValueError, match="window_s"):
+        ModelConfig(window_s=0.0)
+
+
+def test_bad_timestamps_are_refused() -> None:
+    clip = linear_clip(5, 10.0)
+    with pytest.raises(ValueError, match="increasing"):
+        cut_window(clip, np.array([0.0, 0.1, 0.1, 0.2, 0.3]), 0.0, POLICY)
+    with pytest.raises(ValueError, match="timestamps"):
+        window_starts(clip, np.zeros(4), POLICY)
