@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from core.knowledge import split_maker
-from core.knowledge.dataset_files import inventory_from_names, read_inventory
+from core.knowledge.dataset_files import OFFICIAL_TEST_SUBJECTS, inventory_from_names, read_inventory
 from core.knowledge.splits import SPLITS_DIR, available_splits, load_split
 from core.knowledge.vocabulary import VocabularyWarning, load_vocabulary
 from tests.conftest import require_data
@@ -30,6 +30,8 @@ def test_subject_names_follow_the_corpus_convention() -> None:
         "2-017": {"walk-turn-left": 1}}
     assert inventory_from_names("utkinect", ["joints/joints_s10_e02.txt", "joints/actionLabel.txt"]) == {
         "s10": {"all": 1}}
+    assert inventory_from_names("hdm05", ["hdm05/test/3/HDM_mm_grabHighR_018_120.amc",
+                                          "hdm05/test/3/HDM_mm.asf"]) == {"mm": {"grabHighR": 1}}
 
 
 def test_held_out_subjects_exist_and_every_class_keeps_training_subjects(inventories) -> None:
@@ -43,7 +45,10 @@ def test_held_out_subjects_exist_and_every_class_keeps_training_subjects(invento
             assert classes <= set().union(*training), (name, source)
             files = sum(sum(counts.values()) for counts in inventory.values())
             test_files = sum(sum(inventory[s].values()) for s in split.test_subjects[source])
-            assert 0.15 <= test_files / files <= 0.35, (name, source, test_files / files)
+            if source in OFFICIAL_TEST_SUBJECTS:  # the official half, whatever its share
+                assert split.test_subjects[source] == [OFFICIAL_TEST_SUBJECTS[source]], (name, source)
+            else:
+                assert 0.15 <= test_files / files <= 0.35, (name, source, test_files / files)
 
 
 def test_generator_reproduces_the_committed_split_files(inventories) -> None:

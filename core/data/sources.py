@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from core.data import bandai, cad60, kard, msr_action3d, nwucla, utkinect
+from core.data import bandai, cad60, hdm05, kard, msr_action3d, nwucla, penn_action, utkinect
 
 # source name -> (archive under DATA/raw, reader module with read_source(root) -> SourceRead)
 SOURCES: dict[str, tuple[str, ModuleType]] = {
@@ -14,4 +14,6 @@ SOURCES: dict[str, tuple[str, ModuleType]] = {
     utkinect.SOURCE: ("utkinect.tar.xz", utkinect),
     cad60.SOURCE: ("cad-60.tar.xz", cad60),
     bandai.SOURCE: ("bandai-namco.tar.xz", bandai),
+    hdm05.SOURCE: ("hdm05.tar.xz", hdm05),
+    penn_action.SOURCE: ("penn-action.tar.xz", penn_action),
 }

@@ -16,7 +16,7 @@ import json
 import random
 from pathlib import Path
 
-from core.knowledge.dataset_files import SubjectInventory, read_inventory
+from core.knowledge.dataset_files import OFFICIAL_TEST_SUBJECTS, SubjectInventory, read_inventory
 from core.knowledge.splits import SPLITS_DIR
 from core.knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -117,7 +117,10 @@ def make_split(name: str, seed: int, vocabulary: Vocabulary, inventories: dict[s
     unseen, validation = choose_actions(vocabulary, rng, earlier_unseen)
     test_subjects, validation_subjects = {}, {}
     for source, inventory in inventories.items():
-        test_subjects[source], validation_subjects[source] = choose_subjects(inventory, rng)
+        if source in OFFICIAL_TEST_SUBJECTS:  # a fixed official test half, nothing to draw
+            test_subjects[source], validation_subjects[source] = [OFFICIAL_TEST_SUBJECTS[source]], []
+        else:
+            test_subjects[source], validation_subjects[source] = choose_subjects(inventory, rng)
     return {
         "name": name,
         "seed": seed,
