@@ -18,7 +18,7 @@ interpolated from its visible ends; longer ones keep the annotators' estimate; a
 than MIN_VISIBLE_SHARE of the joint positions are visible is dropped.
 
 Each frame is lifted by core.pose.lifting (root-relative, camera orientation kept, so a push-up
-stays horizontal), completed to NTU-25, and placed like a Kinect recording: the hip midpoint
+stays horizontal; one length per bone over the clip), completed to NTU-25, and placed like a Kinect recording: the hip midpoint
 3 m in front of the camera at the clip's median, moving across the image as the 2D root moves
 (pixels converted to metres by the ratio of the lifted body's size to its image size). There is
 no frame-rate field; the YouTube clips are taken as 30 fps. The official train/test flag is the
@@ -132,7 +132,7 @@ def read_file(path: Path) -> list[Sample]:
     path = Path(path)
     content = read_mat(path)
     points = clean_points(path, content["points"], content["visible"], content["size"])[:, _TO_LIFTER]
-    placed = _placed(lifting.lift(points).astype(np.float64), points)
+    placed = _placed(lifting.lift_clip(points).astype(np.float64), points)
     joints = complete_skeleton({name: placed[:, k] for k, name in enumerate(lifting.LIFT_JOINTS)})
     return [Sample(SOURCE, content["subject"], content["action"], f"penn_{path.stem}", FPS, joints)]
 

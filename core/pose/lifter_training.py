@@ -27,7 +27,8 @@ import torch
 from core.data.bvh import axis_rotation
 from core.data.corpus import CorpusError, load_corpus
 from core.pose.lifting import (
-    LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, normalise_2d, read_lifter, save_lifter,
+    LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, clip_bone_lengths, normalise_2d, read_lifter,
+    save_lifter, with_bone_lengths,
 )
 from core.skeleton.layout import JOINT
 
@@ -124,11 +125,12 @@ def held_out_errors(model: Lifter, directory: Path) -> dict:
             "mean_pose_mpjpe_mm": round(mpjpe_mm(mean_pose[None], targets), 1)}
 
 
-def ntu_errors(model: Lifter, path: Path) -> dict:
+def ntu_errors(model: Lifter, path: Path, lengths: list[float]) -> dict:
     """Lift NTU's colour-pixel joints and compare with Kinect's 3D joints after root alignment.
 
     NTU's colour video is a mirror view, so its x is negated (a real image) before lifting;
     the unflipped error is reported too, as evidence that the flip (and the sides) are right.
+    ``rigid`` is the error after the clip's bones get one length each, as ``lift_clip`` does.
     """
     from core.data.ntu import read_skeleton
 
@@ -142,6 +144,8 @@ def ntu_errors(model: Lifter, path: Path) -> dict:
         with torch.inference_mode():
             predicted = model(torch.from_numpy(normalise_2d(image))).numpy()
         errors[name] = round(mpjpe_mm(predicted, actual), 1)
+        rigid = with_bone_lengths(predicted, clip_bone_lengths(predicted, lengths))
+        errors[name.replace("_mpjpe", "_rigid_mpjpe")] = round(mpjpe_mm(rigid, actual), 1)
     errors["ntu_frames"] = int(present.sum())
     return errors
 
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             model, record = read_lifter(args.weights)
         record.update(held_out_errors(model, args.corpus))
         if args.ntu:
-            record.update(ntu_errors(model, args.ntu))
+            record.update(ntu_errors(model, args.ntu, record["bone_lengths_m"]))
     except (CorpusError, LifterError, OSError, ValueError) as error:
         parser.exit(2, f"error: {error}\n")
     if args.command == "train":
