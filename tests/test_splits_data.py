@@ -30,6 +30,8 @@ def test_subject_names_follow_the_corpus_convention() -> None:
         "2-017": {"walk-turn-left": 1}}
     assert inventory_from_names("utkinect", ["joints/joints_s10_e02.txt", "joints/actionLabel.txt"]) == {
         "s10": {"all": 1}}
+    assert inventory_from_names("hdm05", ["hdm05/test/3/HDM_mm_grabHighR_018_120.amc",
+                                          "hdm05/test/3/HDM_mm.asf"]) == {"mm": {"grabHighR": 1}}
 
 
 def test_held_out_subjects_exist_and_every_class_keeps_training_subjects(inventories) -> None:

@@ -3,8 +3,8 @@
 Forward kinematics gives joint positions in centimetres, Y up, with the actor facing +Z (the
 file's labelled left side lies at +X, a proper right-handed body). Each clip is turned about the
 vertical so the actor faces the camera (-Z) in its first frame, then placed like a Kinect
-recording: metres, 3 m in front of a camera 1 m above the floor. BVH "Head" sits at the top of
-the neck, so NTU's head centre is put 13 cm further along the neck, as in NTU's own files.
+recording (core.data.staging). BVH "Head" sits at the top of the neck, so NTU's head centre is
+put 13 cm further along the neck, as in NTU's own files.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ import numpy as np
 
 from core.data.bvh import read_bvh
 from core.data.sample import MalformedFileError, Sample, SourceRead, read_each
+from core.data.staging import face_camera
 from core.data.synthesis import complete_skeleton
 
 SOURCE = "bandai-namco"
 EXPECTED = 3076
 CM_PER_M = 100.0
-CAMERA_HEIGHT_M = 1.0
-CAMERA_DISTANCE_M = 3.0
 HEAD_ABOVE_NECK_M = 0.13
 BVH_TO_NTU = {
     "Hips": "spine_base", "Chest": "spine_mid", "Neck": "spine_shoulder", "Head": "neck",
@@ -38,20 +37,6 @@ BVH_TO_NTU = {
 _NAME = re.compile(r"^dataset-(\d)_(.+)_(\d+)$")
 
 
-def _facing_camera(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Rotate about Y so the first frame faces -Z, then place the body in front of the camera."""
-    right = (joints["right_shoulder"][0] - joints["left_shoulder"][0]) + (
-        joints["right_hip"][0] - joints["left_hip"][0]
-    )
-    facing = np.cross([0.0, 1.0, 0.0], right)
-    angle = np.arctan2(facing[0], facing[2]) - np.arctan2(0.0, -1.0)
-    cos, sin = np.cos(angle), np.sin(angle)
-    turn = np.array([[cos, 0.0, -sin], [0.0, 1.0, 0.0], [sin, 0.0, cos]])
-    start = joints["spine_base"][0] * [1.0, 0.0, 1.0]
-    shift = np.array([0.0, -CAMERA_HEIGHT_M, CAMERA_DISTANCE_M])
-    return {name: (value - start) @ turn.T + shift for name, value in joints.items()}
-
-
 def skeleton_from_bvh(path: Path) -> tuple[np.ndarray, float]:
     """(T, 25, 3) NTU joints in the Kinect convention, and the clip's frame rate."""
     motion = read_bvh(path)
@@ -63,7 +48,7 @@ def skeleton_from_bvh(path: Path) -> tuple[np.ndarray, float]:
     neck_direction = joints["neck"] - joints["spine_shoulder"]
     neck_direction /= np.maximum(np.linalg.norm(neck_direction, axis=-1, keepdims=True), 1e-6)
     joints["head"] = joints["neck"] + HEAD_ABOVE_NECK_M * neck_direction
-    return complete_skeleton(_facing_camera(joints)), motion.fps
+    return complete_skeleton(face_camera(joints)), motion.fps
 
 
 @lru_cache(maxsize=8)

@@ -44,7 +44,7 @@ class BvhMotion:
                 if channel.endswith("position"):
                     translation[:, axis] = value
                 else:
-                    local_rotation = local_rotation @ _axis_rotation(axis, np.radians(value))
+                    local_rotation = local_rotation @ axis_rotation(axis, np.radians(value))
             if parent < 0:
                 rotations.append(local_rotation)
                 positions[name] = translation
@@ -57,7 +57,8 @@ class BvhMotion:
         return positions
 
 
-def _axis_rotation(axis: int, angles: np.ndarray) -> np.ndarray:
+def axis_rotation(axis: int, angles: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) right-handed rotations by ``angles`` (radians) about axis 0, 1 or 2 (X, Y, Z)."""
     cos, sin = np.cos(angles), np.sin(angles)
     matrices = np.zeros((len(angles), 3, 3))
     a, b = [(1, 2), (2, 0), (0, 1)][axis]

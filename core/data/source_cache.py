@@ -1,7 +1,9 @@
 """Unpacked archives and parsed sources kept between builds, so a rebuild takes seconds.
 
 Both are keyed by the archive's size and modification time; parsed sources also by a hash of
-the reader code, so changing a reader re-reads its source instead of serving stale sequences.
+the reader code (plus any files a reader lists in ``CODE_DEPENDENCIES``, such as the lifter
+weights Penn Action is read through), so changing a reader re-reads its source instead of
+serving stale sequences.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ DEFAULT_CACHE = Path(os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cac
 _CODE_DIR = Path(__file__).resolve().parent
 _READER_FILES = (
     "sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py", "source_cache.py",
-    "moving_side.py", "../skeleton/proportions.py",
+    "moving_side.py", "staging.py", "asf_amc.py", "../skeleton/proportions.py",
 )
 
 
@@ -32,10 +34,11 @@ def _archive_key(archive: Path) -> str:
     return f"{archive.name.split('.')[0]}-{stat.st_size}-{stat.st_mtime_ns}"
 
 
-def _code_key(module_file: str) -> str:
+def _code_key(reader) -> str:
     digest = hashlib.sha256()
-    for name in (*_READER_FILES, Path(module_file).name):
-        digest.update((_CODE_DIR / name).read_bytes())
+    shared = [_CODE_DIR / name for name in _READER_FILES]
+    for path in (*shared, Path(reader.__file__), *getattr(reader, "CODE_DEPENDENCIES", ())):
+        digest.update(Path(path).read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -67,7 +70,7 @@ def unpacked(archive: Path, cache: Path = DEFAULT_CACHE) -> Path:
 
 def read_cached(archive: Path, reader, cache: Path = DEFAULT_CACHE) -> SourceRead:
     """The reader's result for this archive, from the cache when archive and code are unchanged."""
-    stem = cache / "parsed" / f"{_archive_key(archive)}-{_code_key(reader.__file__)}"
+    stem = cache / "parsed" / f"{_archive_key(archive)}-{_code_key(reader)}"
     arrays, meta = stem.with_suffix(".npz"), stem.with_suffix(".json")
     if arrays.exists() and meta.exists():
         return _load(arrays, meta)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from core.data import bandai, cad60, kard, msr_action3d, nwucla, utkinect
-from core.data import kinder_gator, sbu, utd_mhad
+from core.data import (
+    bandai, cad60, hdm05, kard, kinder_gator, msr_action3d, nwucla, penn_action, sbu, utd_mhad, utkinect,
+)
 
 # source name -> (archive under DATA/raw, reader module with read_source(root) -> SourceRead)
 SOURCES: dict[str, tuple[str, ModuleType]] = {
@@ -18,4 +19,6 @@ SOURCES: dict[str, tuple[str, ModuleType]] = {
     kinder_gator.SOURCE: ("kinder-gator.tar.xz", kinder_gator),
     utd_mhad.SOURCE: ("utd-mhad.tar.xz", utd_mhad),
     sbu.SOURCE: ("sbu.tar.xz", sbu),
+    hdm05.SOURCE: ("hdm05.tar.xz", hdm05),
+    penn_action.SOURCE: ("penn-action.tar.xz", penn_action),
 }

@@ -1,11 +1,16 @@
 """Which subjects each raw dataset archive holds, read from member names only.
 
 Choosing held-out subjects needs to know who exists and how many clips each one has, but not
-the motion itself, so this lists the archives without unpacking them.
+the motion itself, so this lists the archives without unpacking them. Penn Action is the
+exception: its clips have no actor ids and their file names (``NNNN.mat``) carry neither the
+action nor the official train/test flag, so those two small fields are read from each member.
+Its "subjects" are the two official halves, "train" and "test", as in the corpus, and the test
+half is fixed (OFFICIAL_TEST_SUBJECTS) rather than drawn.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import tarfile
 from collections import Counter
@@ -27,16 +32,18 @@ _NAME_PATTERNS = {
     "kinder-gator": re.compile(r"^POSE-p(?P<subject>\d+)_\d+-(?P<key>.+)-\d+\.csv$"),
     "utd-mhad": re.compile(r"^(?P<key>a\d+)_s(?P<subject>\d+)_t\d+_skeleton\.mat$"),
     "sbu": re.compile(r"^(?P<subject>s\d\ds\d\d)/(?P<key>\d\d)/\d+/skeleton_pos\.txt$"),
+    "hdm05": re.compile(r"^HDM_(?P<subject>[a-z]+)_(?P<key>[A-Za-z0-9]+)_\d+_120\.amc$"),
 }
 # How many trailing path parts a pattern sees: SBU names its subjects (pairs) by folder.
 _PATH_PARTS = {"sbu": 4}
+_PENN_MEMBER = re.compile(r"(^|/)penn-action/labels/\d+\.mat$")
 
 # subject -> class key -> number of files
 SubjectInventory = dict[str, Counter[str]]
 
 
 def subject_name(source: str, match: re.Match[str]) -> str:
-    """The subject string the corpus uses: 's01', 'p1', '<set>-<ID>' (Bandai-Namco), 's01s03' (SBU)."""
+    """The subject string the corpus uses: 's01', 'p1', '<set>-<ID>' (Bandai-Namco), 's01s03' (SBU), 'bd' (HDM05)."""
     number = match.group("subject")
     if source == "sbu":
         return number  # the pair folder, s01s03
@@ -44,6 +51,8 @@ def subject_name(source: str, match: re.Match[str]) -> str:
         return f"p{int(number)}"
     if source == "bandai-namco":
         return f"{match.group('set')}-{number}"
+    if source == "hdm05":
+        return number
     return f"s{int(number):02d}"
 
 
@@ -67,7 +76,30 @@ def read_inventory(data_dir: Path) -> dict[str, SubjectInventory]:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: the {source} archive is needed to list its subjects")
         with tarfile.open(path) as archive:
-            inventories[source] = inventory_from_names(source, archive.getnames())
+            if source == "penn-action":
+                inventories[source] = _penn_inventory(archive)
+            else:
+                inventories[source] = inventory_from_names(source, archive.getnames())
         if not inventories[source]:
             raise ValueError(f"{path} holds no file named like a {source} sample")
     return inventories
+
+
+def _penn_inventory(archive: tarfile.TarFile) -> SubjectInventory:
+    """Clips per official half and action, from the ``train`` and ``action`` fields of each .mat."""
+    from scipy.io import loadmat
+    from scipy.io.matlab import MatReadError
+
+    from core.data.penn_action import SUBJECTS
+
+    inventory: SubjectInventory = {}
+    for member in archive:
+        if not _PENN_MEMBER.search(member.name):
+            continue
+        try:
+            fields = loadmat(io.BytesIO(archive.extractfile(member).read()), variable_names=["train", "action"])
+            half, action = SUBJECTS[int(fields["train"].ravel()[0])], str(fields["action"].ravel()[0])
+        except (MatReadError, ValueError, KeyError, IndexError, TypeError, NotImplementedError):
+            continue  # the reader reports an unreadable clip; the inventory just leaves it out
+        inventory.setdefault(half, Counter())[action] += 1
+    return inventory
