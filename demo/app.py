@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import gradio as gr
 
+from core import limits
 from core.pose.asset import ensure_pose_model
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES
@@ -87,10 +88,14 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             with gr.Row():
                 live_scores = gr.Label(num_top_classes=5, label="Top 5 (probability)", elem_id="live-scores")
                 live_status = gr.Markdown("Press **Record** on the webcam to start.", elem_id="live-status")
+            # Streams beyond MAX_LIVE_SESSIONS get the busy message at once (demo.live_slots), so
+            # twice that many handlers at a time keep both the streams and those answers flowing.
             webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_status, session],
-                          stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S, concurrency_limit=None,
+                          stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S,
+                          concurrency_limit=2 * limits.MAX_LIVE_SESSIONS, concurrency_id="live",
                           show_progress="hidden", api_visibility="private")
-            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden", concurrency_limit=None,
+            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden",
+                               concurrency_limit=2 * limits.MAX_LIVE_SESSIONS, concurrency_id="live-timer",
                                api_visibility="private")
 
         with gr.Tab("Video"):
@@ -112,7 +117,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             video_go.click(on_video, [video_in, labels, video_mirrored],
                            [video_out, video_plot, video_scores, skeleton_download, predictions_download,
                             video_message],
-                           api_name="video")
+                           api_name="video", concurrency_limit=limits.UPLOAD_WORKERS, concurrency_id="uploads")
 
         with gr.Tab("Skeleton file"):
             with gr.Row():
@@ -125,7 +130,8 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence)", **PLOT_KWARGS)
             skeleton_table = gr.Dataframe(label="Sequences", interactive=False)
             skeleton_go.click(on_skeleton, [skeleton_in, labels],
-                              [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton")
+                              [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton",
+                              concurrency_limit=limits.UPLOAD_WORKERS, concurrency_id="uploads")
     return app
 
 
@@ -155,10 +161,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if not args.no_warm_presets:
         threading.Thread(target=warm_presets, args=(recognizer,), daemon=True, name="warm-presets").start()
-    app = build_app(recognizer)
-    app.queue().launch(
+    serve(build_app(recognizer))
+    return 0
+
+
+def serve(app: gr.Blocks, **launch_options) -> None:
+    """Queue and launch with the upload and queue limits of core.limits: uploads analysed
+    ``UPLOAD_WORKERS`` at a time (the rest wait, Gradio showing their place in the queue), at most
+    ``MAX_QUEUE`` waiting, no upload over ``MAX_UPLOAD_MB`` (Gradio refuses it with its size)."""
+    app.queue(max_size=limits.MAX_QUEUE).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         ssr_mode=False,
+        max_file_size=limits.mb(limits.MAX_UPLOAD_MB),
+        **launch_options,
     )
-    return 0
