@@ -40,7 +40,7 @@ MAX_FRAMES = _positive("MAX_FRAMES", 18_000)  # frames of one video or skeleton 
 MAX_SKELETON_FILE_MB = _positive("MAX_SKELETON_FILE_MB", 64)  # an NTU .skeleton text file (300 frames: ~2 MB)
 MAX_ARRAY_DATA_MB = _positive("MAX_ARRAY_DATA_MB", 256)  # all arrays of one .npy/.npz, as their headers declare
 MAX_ARRAYS_PER_FILE = _positive("MAX_ARRAYS_PER_FILE", 256)  # sequences in one .npz
-# Frame size is bounded by core.pose.tracker.MAX_PIXELS (about 10k x 10k), checked per frame.
+MAX_FRAME_PIXELS = _positive("MAX_FRAME_PIXELS", 100_000_000)  # one video or webcam frame (about 10k x 10k)
 
 # -- labels -----------------------------------------------------------------------------------
 MAX_LABELS = _positive("MAX_LABELS", 120)  # room for the whole NTU-120 preset; more is unreadable

@@ -114,7 +114,7 @@ def test_skeleton_text_files_are_bounded_by_size_and_declared_frames(tmp_path, m
 
 # --- videos --------------------------------------------------------------------------------
 
-def test_a_video_over_the_duration_or_frame_limit_is_refused_before_decoding(tmp_path, recognizer, monkeypatch):
+def test_a_video_over_the_duration_frame_count_or_frame_size_limit_is_refused_before_decoding(tmp_path, recognizer, monkeypatch):
     clip = _video(tmp_path / "long.avi", 60, 10.0)  # 6 s
     monkeypatch.setattr(limits, "MAX_VIDEO_S", 3.0)
     result = analyse_video(clip, "clapping", recognizer, workdir=tmp_path)
@@ -123,6 +123,9 @@ def test_a_video_over_the_duration_or_frame_limit_is_refused_before_decoding(tmp
     monkeypatch.setattr(limits, "MAX_VIDEO_S", 600.0)
     monkeypatch.setattr(limits, "MAX_FRAMES", 20)
     with pytest.raises(SourceError, match=r"60 frames \(6 s\); videos of at most 600 s and 20 frames"):
+        read_sequences(clip)
+    monkeypatch.setattr(limits, "MAX_FRAME_PIXELS", 1000)
+    with pytest.raises(SourceError, match=r"frame of 64x48 pixels is too large \(over 1,000 pixels, \$SKELETONCONTEXT_MAX_FRAME_PIXELS\)"):
         read_sequences(clip)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from core import limits
 from core.pose.errors import PoseInputError
-from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
+from core.pose.tracker import FramePose, PoseTracker, PreparedFrame, frame_too_large
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 from core.skeleton.slots import assign_slots
@@ -71,6 +71,10 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int | None]:
     if not capture.isOpened():
         capture.release()
         raise PoseInputError(f"{path}: not a video OpenCV can read (unknown or damaged format)")
+    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if width * height > limits.MAX_FRAME_PIXELS:  # refused before a frame is decoded
+        capture.release()
+        raise PoseInputError(f"{path}: {frame_too_large(width, height)}")
     fps = capture.get(cv2.CAP_PROP_FPS)
     count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     return capture, (fps if 0 < fps < 1000 else 30.0), (count if count > 0 else None)
