@@ -48,7 +48,9 @@ MAX_LABEL_CHARS = _positive("MAX_LABEL_CHARS", 100)  # the longest written actio
 TEXT_CACHE_MAX_ENTRIES = _positive("TEXT_CACHE_MAX_ENTRIES", 20_000)  # typed-label sentences on disk (~4 KB each)
 
 # -- sessions and queues ----------------------------------------------------------------------
-MAX_LIVE_SESSIONS = _positive("MAX_LIVE_SESSIONS", 4)  # webcam streams at once (each 1-2 landmarkers, ~146 MB each)
+# Webcam streams at once (each 1-2 landmarkers, ~146 MB each). Sessions share one process, and on
+# 2 cores two kept 14.7 frames/s each while four fell to 2 each (README, soak), so 2 by default.
+MAX_LIVE_SESSIONS = _positive("MAX_LIVE_SESSIONS", 2)
 UPLOAD_WORKERS = _positive("UPLOAD_WORKERS", 2)  # video/skeleton uploads analysed at once; the rest wait in the queue
 MAX_QUEUE = _positive("MAX_QUEUE", 32)  # requests waiting beyond that are refused by Gradio ("queue is full")
 
