@@ -15,7 +15,7 @@ from core.pose.asset import ensure_pose_model
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
-from demo.live import LiveConfig, stream_frame
+from demo.live import LiveConfig, LiveSession, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
 from demo.skeleton_tab import analyse_skeleton_file
 from demo.video_tab import analyse_video
@@ -47,10 +47,21 @@ def check_labels(text: str) -> str:
 def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig()) -> gr.Blocks:
     """The whole interface around one shared recogniser."""
 
-    def on_frame(frame, labels_text, session):
+    # Gradio deletes a closed tab's state only an hour later, so the tab's unload event closes its
+    # live session (landmarker and slot) at once; this maps browser sessions to live sessions.
+    live_by_tab: dict[str, LiveSession] = {}
+
+    def on_frame(frame, labels_text, session, request: gr.Request):
         image, scores, status, session = stream_frame(frame, labels_text, session, recognizer, live_config,
                                                       mirrored=MIRROR_WEBCAM)
+        if request is not None and request.session_hash:
+            live_by_tab[request.session_hash] = session
         return gr.skip() if image is None else image, scores, status, session
+
+    def on_tab_closed(request: gr.Request):
+        session = live_by_tab.pop(request.session_hash, None) if request is not None else None
+        if session is not None:
+            session.close()
 
     def on_tick(session):
         message = None if session is None else session.check_stalled()
@@ -132,6 +143,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             skeleton_go.click(on_skeleton, [skeleton_in, labels],
                               [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton",
                               concurrency_limit=limits.UPLOAD_WORKERS, concurrency_id="uploads")
+        app.unload(on_tab_closed)
     return app
 
 

@@ -110,18 +110,28 @@ def test_the_app_handler_answers_busy_when_every_slot_is_taken(recognizer):
             LIVE_SLOTS.release(holder)
 
 
-def test_a_closed_tab_frees_its_landmarker_and_slot(recognizer):
-    """Gradio calls the session state's delete callback when a tab goes away."""
+def test_a_closed_tab_frees_its_landmarker_and_slot_at_once(recognizer):
+    """Closing a tab fires the app's unload event (Gradio deletes the tab's state, and calls the
+    state's delete callback, only an hour later); both close the session."""
     app = build_app(recognizer)
+    events = {fn.name: fn for fn in app.fns.values()}
+    unload = [fn for fn in app.fns.values() if any(target[1] == "unload" for target in fn.targets)]
+    assert len(unload) == 1
+    in_use = LIVE_SLOTS.in_use
+    tab = gr.Request(session_hash="tab-1")
+    *_, session = events["on_frame"].fn(FRAME, LABELS, None, request=tab)  # the real landmarker
+    assert session.tracker is not None and LIVE_SLOTS.in_use == in_use + 1
+    unload[0].fn(request=tab)
+    assert session.tracker is None and LIVE_SLOTS.in_use == in_use
+    unload[0].fn(request=gr.Request(session_hash="never-streamed"))
+
     states = [block for block in app.blocks.values() if isinstance(block, gr.State) and block.delete_callback]
     assert len(states) == 1
     trackers, clock = [], StreamClock()
-    session = LiveSession(recognizer, clock=clock, tracker_factory=lambda m: trackers.append(FakeTracker()) or trackers[-1])
-    session.process(FRAME, LABELS)
-    assert LIVE_SLOTS.in_use >= 1 and not trackers[0].closed
-    in_use = LIVE_SLOTS.in_use
-    states[0].delete_callback(session)
-    assert trackers[0].closed and session.tracker is None and LIVE_SLOTS.in_use == in_use - 1
+    later = LiveSession(recognizer, clock=clock, tracker_factory=lambda m: trackers.append(FakeTracker()) or trackers[-1])
+    later.process(FRAME, LABELS)
+    states[0].delete_callback(later)
+    assert trackers[0].closed and later.tracker is None and LIVE_SLOTS.in_use == in_use
     states[0].delete_callback(None)  # a tab that never streamed
 
 
