@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 import gradio as gr
 
+from core import limits
 from core.pose.asset import ensure_pose_model
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
-from demo.live import LiveConfig, stream_frame
+from demo.live import LiveConfig, LiveSession, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
 from demo.skeleton_tab import analyse_skeleton_file
 from demo.video_tab import analyse_video
@@ -46,10 +47,21 @@ def check_labels(text: str) -> str:
 def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig()) -> gr.Blocks:
     """The whole interface around one shared recogniser."""
 
-    def on_frame(frame, labels_text, session):
+    # Gradio deletes a closed tab's state only an hour later, so the tab's unload event closes its
+    # live session (landmarker and slot) at once; this maps browser sessions to live sessions.
+    live_by_tab: dict[str, LiveSession] = {}
+
+    def on_frame(frame, labels_text, session, request: gr.Request):
         image, scores, status, session = stream_frame(frame, labels_text, session, recognizer, live_config,
                                                       mirrored=MIRROR_WEBCAM)
+        if request is not None and request.session_hash:
+            live_by_tab[request.session_hash] = session
         return gr.skip() if image is None else image, scores, status, session
+
+    def on_tab_closed(request: gr.Request):
+        session = live_by_tab.pop(request.session_hash, None) if request is not None else None
+        if session is not None:
+            session.close()
 
     def on_tick(session):
         message = None if session is None else session.check_stalled()
@@ -87,10 +99,14 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             with gr.Row():
                 live_scores = gr.Label(num_top_classes=5, label="Top 5 (probability)", elem_id="live-scores")
                 live_status = gr.Markdown("Press **Record** on the webcam to start.", elem_id="live-status")
+            # Streams beyond MAX_LIVE_SESSIONS get the busy message at once (demo.live_slots), so
+            # twice that many handlers at a time keep both the streams and those answers flowing.
             webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_status, session],
-                          stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S, concurrency_limit=None,
+                          stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S,
+                          concurrency_limit=2 * limits.MAX_LIVE_SESSIONS, concurrency_id="live",
                           show_progress="hidden", api_visibility="private")
-            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden", concurrency_limit=None,
+            gr.Timer(1.0).tick(on_tick, session, live_status, show_progress="hidden",
+                               concurrency_limit=2 * limits.MAX_LIVE_SESSIONS, concurrency_id="live-timer",
                                api_visibility="private")
 
         with gr.Tab("Video"):
@@ -112,7 +128,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             video_go.click(on_video, [video_in, labels, video_mirrored],
                            [video_out, video_plot, video_scores, skeleton_download, predictions_download,
                             video_message],
-                           api_name="video")
+                           api_name="video", concurrency_limit=limits.UPLOAD_WORKERS, concurrency_id="uploads")
 
         with gr.Tab("Skeleton file"):
             with gr.Row():
@@ -125,7 +141,9 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
             skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence)", **PLOT_KWARGS)
             skeleton_table = gr.Dataframe(label="Sequences", interactive=False)
             skeleton_go.click(on_skeleton, [skeleton_in, labels],
-                              [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton")
+                              [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton",
+                              concurrency_limit=limits.UPLOAD_WORKERS, concurrency_id="uploads")
+        app.unload(on_tab_closed)
     return app
 
 
@@ -155,10 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if not args.no_warm_presets:
         threading.Thread(target=warm_presets, args=(recognizer,), daemon=True, name="warm-presets").start()
-    app = build_app(recognizer)
-    app.queue().launch(
+    serve(build_app(recognizer))
+    return 0
+
+
+def serve(app: gr.Blocks, **launch_options) -> None:
+    """Queue and launch with the upload and queue limits of core.limits: uploads analysed
+    ``UPLOAD_WORKERS`` at a time (the rest wait, Gradio showing their place in the queue), at most
+    ``MAX_QUEUE`` waiting, no upload over ``MAX_UPLOAD_MB`` (Gradio refuses it with its size)."""
+    app.queue(max_size=limits.MAX_QUEUE).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         ssr_mode=False,
+        max_file_size=limits.mb(limits.MAX_UPLOAD_MB),
+        **launch_options,
     )
-    return 0

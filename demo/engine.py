@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.limits import MAX_LABELS  # noqa: F401 (the app's label count, imported from here by the tabs)
+
 WEIGHTS_ENV = "SKELETONCONTEXT_WEIGHTS"
-MAX_LABELS = 120  # room for the whole NTU-120 preset; more makes the ranking unreadable
 
 
 def weights_path(explicit: str | Path | None = None) -> Path | None:

@@ -4,6 +4,11 @@ Each session owns its MediaPipe landmarker (VIDEO mode needs increasing timestam
 source, so two tabs can never share one), its sliding window and its labels. Pose runs on every
 frame; the recogniser runs in the background on the window every ``score_every_s`` seconds, and
 at once when new labels come into use, so typed labels show without restarting the stream.
+
+A session holds a slot of ``demo.live_slots`` while it holds a landmarker, so only so many
+streams run at once. The frame handler and the stall timer run in different threads; both take
+the session's lock before touching the landmarker, so a frame slower than the stall time never
+has its landmarker closed under it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 from core.recognition.windows import MIN_POSES
 from demo.drawing import draw_caption, draw_skeletons
 from demo.live_labels import LiveLabels
+from demo.live_slots import LIVE_SLOTS, LiveSlots
 from demo.pose_window import PoseWindow
 
 NOBODY = "Nobody in view: step in front of the camera"
@@ -57,8 +63,10 @@ class LiveSession:
         config: LiveConfig = LiveConfig(),
         tracker_factory: Callable[[bool], object] = _tracker_factory,
         clock: Callable[[], float] = time.monotonic,
+        slots: LiveSlots = LIVE_SLOTS,
     ) -> None:
         self.recognizer = recognizer
+        self.slots = slots
         self.mirrored = mirrored
         self.config = config
         self._make_tracker = tracker_factory
@@ -79,7 +87,7 @@ class LiveSession:
         self.score_error: str | None = None
         self.windows_scored = 0
         self._pending: Future | None = None  # the ranking being computed in the background
-        self._busy = threading.Lock()  # one frame at a time: the landmarker needs ordered timestamps
+        self._busy = threading.Lock()  # one user of the landmarker at a time: frames, the stall timer, close
         self._pending_labels = None
 
     @property
@@ -103,6 +111,8 @@ class LiveSession:
             return self._process(frame, labels_text)
 
     def _process(self, frame: np.ndarray, labels_text: str) -> LiveOutput:
+        if self.tracker is None and not self.slots.acquire(self):
+            return LiveOutput(None, None, self.slots.busy_message())
         started = self._clock()
         tic = time.perf_counter()
         if self.last_frame_s is not None and started - self.last_frame_s > self.config.stall_s:
@@ -133,7 +143,11 @@ class LiveSession:
 
     def _track(self, frame: np.ndarray, now_s: float):
         if self.tracker is None:
-            self.tracker = self._make_tracker(self.mirrored)
+            try:
+                self.tracker = self._make_tracker(self.mirrored)
+            except BaseException:
+                self.slots.release(self)
+                raise
         timestamp = max(int((now_s - self._start_s) * 1000), self._last_timestamp_ms + 1)
         self._last_timestamp_ms = timestamp
         return self.tracker.process(frame, timestamp)
@@ -158,8 +172,8 @@ class LiveSession:
         self._pending = self._pending_labels = None
         try:
             ranking, self.score_ms = future.result()
-        except ValueError as error:  # a window the recogniser refuses, e.g. a degenerate pose
-            self.score_error = str(error)
+        except Exception as error:  # e.g. a degenerate pose the recogniser refuses: said in the status, once per window
+            self.score_error = str(error) or type(error).__name__
             return
         self.score_error = None
         if labels is self.label_state.label_set:
@@ -206,18 +220,32 @@ class LiveSession:
         return "\n\n".join(lines)
 
     def check_stalled(self) -> str | None:
-        """A message once the camera has sent nothing for ``stall_s``; frees the landmarker."""
-        if self.last_frame_s is None or self._clock() - self.last_frame_s <= self.config.stall_s:
+        """A message once the camera has sent nothing for ``stall_s``; frees the landmarker.
+
+        A frame still being processed means the camera has not stopped, however slow that frame is.
+        """
+        if not self._busy.acquire(blocking=False):
             return None
-        self.close()
-        self.window.clear()
-        self.ranking = self._pending = self._pending_labels = None
+        try:
+            if self.last_frame_s is None or self._clock() - self.last_frame_s <= self.config.stall_s:
+                return None
+            self._close_tracker()
+            self.window.clear()
+            self.ranking = self._pending = self._pending_labels = None
+        finally:
+            self._busy.release()
         return "Camera stopped: no frame received for a while. Press Record to start again."
 
     def close(self) -> None:
+        """Free the landmarker and the slot (tab closed); waits for a frame in progress to finish."""
+        with self._busy:
+            self._close_tracker()
+
+    def _close_tracker(self) -> None:
         if self.tracker is not None:
             self.tracker.close()
             self.tracker = None
+        self.slots.release(self)
 
 
 def stream_frame(frame, labels_text: str, session: LiveSession | None, recognizer, config: LiveConfig = LiveConfig(),

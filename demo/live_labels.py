@@ -4,7 +4,8 @@ The stream handler receives the label box with every frame, so while someone typ
 keystroke is a new list, and encoding a new label with the text encoder takes about a second on
 a small CPU. Done in the frame handler, that froze the video on every keystroke. Here a list is
 encoded in the background once it has stayed unchanged for ``settle_s`` (at once when no labels
-are in use yet), and the labels in use stay until their replacement is ready.
+are in use yet), and the labels in use stay until their replacement is ready. A failure of the
+encoder becomes the box's error message, and that list is not retried until the text changes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class LiveLabels:
         self._typed_at = 0.0
         self._encoding: Future | None = None
         self._encoding_labels: list[str] | None = None
+        self._failed: list[str] | None = None  # a list the encoder failed on: not retried until the text changes
 
     @property
     def preparing(self) -> list[str] | None:
@@ -36,13 +38,13 @@ class LiveLabels:
     def update(self, text: str, now_s: float) -> bool:
         """Take the box's current text; True when a new label set has just come into use."""
         if text != self._typed_text:
-            self._typed_text, self._typed_at = text, now_s
+            self._typed_text, self._typed_at, self._failed = text, now_s, None
             try:
                 self._typed, self.error = parse_labels(text, max_labels=MAX_LABELS), None
             except LabelError as error:  # shown at once; nothing is scored until it is fixed
                 self._typed, self.error = None, str(error)
                 self.applied, self.label_set = [], None
-        if self.preparing is None:
+        if self.preparing is None or self._typed == self._failed:
             return False
         if self._encoding is None and (not self.applied or now_s - self._typed_at >= self.settle_s):
             self._encoding = self.recognizer.submit_encode(self._typed)
@@ -54,7 +56,13 @@ class LiveLabels:
             return False
         future, labels = self._encoding, self._encoding_labels
         self._encoding = self._encoding_labels = None
-        label_set = future.result()
+        try:
+            label_set = future.result()
+        except Exception as error:  # the background encoder failed: say so once, do not retry every frame
+            if labels == self._typed:
+                self._failed = labels
+                self.error = f"could not prepare {', '.join(labels[:3])}{' …' if len(labels) > 3 else ''} ({error})"
+            return False
         if labels != self._typed:  # typed over while it was being encoded
             return False
         self.applied, self.label_set = labels, label_set

@@ -2,6 +2,8 @@
 
 The output is VP8 in WebM because OpenCV's bundled FFmpeg can write it without extra system
 codecs and every browser plays it, so Gradio needs no ffmpeg conversion on a bare Space.
+Which window labels each frame is found in one sweep over frames and windows together, so a long
+video costs O(frames + windows), not a search of every window for every frame.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import cv2
 import numpy as np
 
 from demo.drawing import draw_caption, draw_skeletons
-from demo.timeline import WindowPrediction, prediction_at
+from demo.timeline import WindowPrediction
 
 MAX_WIDTH = 960  # larger frames are scaled down: the preview gains nothing and the file grows
 
@@ -32,7 +34,7 @@ def render_video(
     frames = image_points.shape[1]
     writer = None
     try:
-        for index in range(frames):
+        for index, current in enumerate(frame_predictions(predictions, frames, fps)):
             ok, frame_bgr = capture.read()
             if not ok:
                 break
@@ -40,9 +42,9 @@ def render_video(
                 cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB),
                 image_points[:, index],
                 visibility[:, index],
-                _importance(predictions, index / fps),
+                None if current is None else current.joint_importance,
             )
-            caption = _caption(predictions, index / fps, bool((visibility[:, index] > 0).any()))
+            caption = _caption(current, index / fps, bool((visibility[:, index] > 0).any()))
             draw_caption(frame, caption, warning=caption.startswith("Nobody"))
             frame = _fit(frame)
             if writer is None:
@@ -59,13 +61,29 @@ def render_video(
     return target
 
 
-def _importance(predictions: list[WindowPrediction], time_s: float) -> np.ndarray | None:
-    current = prediction_at(predictions, time_s)
-    return None if current is None else current.joint_importance
+def frame_predictions(predictions: list[WindowPrediction], frames: int, fps: float) -> list[WindowPrediction | None]:
+    """Per frame, the window whose centre is nearest among those covering the frame's time (the
+    earlier window on a tie), as the timeline shows it, in one sweep.
+
+    Windows enter the active set when the sweep reaches their start and leave at their end, so
+    each is touched twice; the choice per frame looks only at the few windows that overlap there.
+    """
+    order = sorted(range(len(predictions)), key=lambda i: (predictions[i].start_s, i))
+    active: list[int] = []
+    entered = 0
+    chosen: list[WindowPrediction | None] = []
+    for index in range(frames):
+        time_s = index / fps
+        while entered < len(order) and predictions[order[entered]].start_s <= time_s:
+            active.append(order[entered])
+            entered += 1
+        active = [i for i in active if time_s < predictions[i].end_s]
+        best = min(active, key=lambda i: (abs(predictions[i].centre_s - time_s), i), default=None)
+        chosen.append(None if best is None else predictions[best])
+    return chosen
 
 
-def _caption(predictions: list[WindowPrediction], time_s: float, someone: bool) -> str:
-    current = prediction_at(predictions, time_s)
+def _caption(current: WindowPrediction | None, time_s: float, someone: bool) -> str:
     if current is None:
         return "Nobody in view" if not someone else "(not enough motion to score)"
     label, probability = current.entries[0]

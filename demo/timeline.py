@@ -37,14 +37,6 @@ def window_predictions(scores: Sequence[WindowScore], labels: Sequence[str]) -> 
     ]
 
 
-def prediction_at(predictions: list[WindowPrediction], time_s: float) -> WindowPrediction | None:
-    """The window whose centre is nearest to ``time_s`` among those covering it."""
-    covering = [p for p in predictions if p.start_s <= time_s < p.end_s]
-    if not covering:
-        return None
-    return min(covering, key=lambda p: abs(p.centre_s - time_s))
-
-
 def timeline_frame(predictions: list[WindowPrediction], labels: list[str], top: int = 5) -> pd.DataFrame:
     """Long table (time_s, label, probability) of the ``top`` labels with the highest peak."""
     peaks = {label: 0.0 for label in labels}

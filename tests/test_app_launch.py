@@ -7,7 +7,9 @@ import sys
 
 import gradio as gr
 
+from core import limits
 from demo import app as demo_app
+from demo.engine import SharedRecognizer
 from demo.presets import PRESET_NAMES, preset_labels
 from tests.conftest import REPO_ROOT
 from tests.e2e.support import save_small_weights
@@ -24,6 +26,16 @@ def test_main_listens_on_all_interfaces_port_7860_unless_told_otherwise(monkeypa
     monkeypatch.setenv("GRADIO_SERVER_PORT", "7999")
     assert demo_app.main(["--weights", str(weights), "--no-warm-presets"]) == 0
     assert [(c["server_name"], c["server_port"]) for c in calls] == [("0.0.0.0", 7860), ("127.0.0.1", 7999)]
+    assert all(c["max_file_size"] == limits.mb(limits.MAX_UPLOAD_MB) for c in calls)
+
+
+def test_uploads_share_a_bounded_pool_so_one_long_video_does_not_hold_up_every_other_visitor():
+    app = demo_app.build_app(SharedRecognizer(None))
+    events = {fn.api_name: fn for fn in app.fns.values()}
+    for name in ("video", "skeleton"):
+        assert events[name].concurrency_id == "uploads" and events[name].concurrency_limit == limits.UPLOAD_WORKERS
+    assert limits.UPLOAD_WORKERS >= 2  # a second visitor's short clip runs beside a long one
+    assert events["on_frame"].concurrency_limit == 2 * limits.MAX_LIVE_SESSIONS  # bounded, busy answers included
 
 
 def test_app_py_refuses_bad_weights_or_device_without_a_traceback(tmp_path):

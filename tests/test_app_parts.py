@@ -14,7 +14,8 @@ from demo.drawing import HOT, draw_caption, draw_skeletons, importance_colors
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, weights_path
 from demo.pose_window import PoseWindow
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
-from demo.timeline import prediction_at, timeline_frame, window_predictions, write_csv
+from demo.render import frame_predictions
+from demo.timeline import timeline_frame, window_predictions, write_csv
 
 
 def _body(x: float = 100.0, y: float = 100.0) -> np.ndarray:
@@ -137,9 +138,10 @@ def test_window_predictions_list_every_label_best_first_and_label_the_video_by_t
     predictions = window_predictions(_scores([0.9, 0.8, 0.3, 0.1]), ["up", "down"])
     assert [p.entries[0][0] for p in predictions] == ["up", "up", "down", "down"]
     assert predictions[2].entries == (("down", pytest.approx(0.7)), ("up", pytest.approx(0.3)))
-    assert prediction_at(predictions, 0.4).entries[0][0] == "up"
-    assert prediction_at(predictions, 3.4).entries[0][0] == "down"  # centres 2.0 and 2.5 cover it; 2.5 is nearer
-    assert prediction_at(predictions, 99.0) is None
+    per_frame = frame_predictions(predictions, 100, fps=10.0)
+    assert per_frame[4].entries[0][0] == "up"
+    assert per_frame[34].entries[0][0] == "down"  # centres 2.0 and 2.5 cover 3.4 s; 2.5 is nearer
+    assert per_frame[99] is None
 
 
 def test_timeline_frame_and_csv_list_every_window(tmp_path):

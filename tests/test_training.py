@@ -161,3 +161,29 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "corpus not found" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--split", "ntu00-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "unknown NTU split" in capsys.readouterr().err
+
+
+class _RunsCode:
+    """What a crafted pickle does on load: call any function it names (here, make a folder)."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.marker,)
+
+
+@pytest.mark.parametrize("file_name, resume", [("backbone.pt", False), ("pretrain_state.pt", True)])
+def test_a_crafted_pickle_in_the_run_folder_is_refused_not_run(tmp_path, synthetic_bank, file_name, resume) -> None:
+    marker = tmp_path / "the-pickle-ran"
+    run = tmp_path / "run"
+    run.mkdir()
+    torch.save({"backbone": _RunsCode(marker), "epoch": 0}, run / file_name)
+    with pytest.raises(ValueError, match=f"{file_name}: refused, not a file this trainer saved"):
+        trainer.train(synthetic_task(), TextBank(synthetic_bank), TINY, "full", run, torch.device("cpu"),
+                      resume=resume, quiet=True)
+    assert not marker.exists()
+    torch.load(run / file_name, weights_only=False)  # what the trainer used to do: the file's code runs
+    assert marker.exists()

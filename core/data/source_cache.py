@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.cache import cache_root
 from core.data.packing import pack, unpack
 from core.data.sample import Sample, SourceRead
 
-DEFAULT_CACHE = Path(os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext"))
+DEFAULT_CACHE = cache_root()
 _CODE_DIR = Path(__file__).resolve().parent
 _READER_FILES = (
     "sample.py", "synthesis.py", "kinect_v1.py", "openni.py", "bvh.py", "packing.py", "source_cache.py",

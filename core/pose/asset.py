@@ -14,6 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from core.cache import CACHE_ENV, cache_root
 from core.pose.errors import PoseModelError
 from core.pose.model_bundle import build_task_from_wheel, check_task
 
@@ -22,7 +23,6 @@ MODEL_URL = (
     "pose_landmarker_full/float16/latest/pose_landmarker_full.task"
 )
 MODEL_ENV = "SKELETONCONTEXT_POSE_MODEL"
-CACHE_ENV = "SKELETONCONTEXT_CACHE"
 MODEL_FILE = "pose_landmarker_full.task"
 DOWNLOAD_TIMEOUT_S = 5.0
 
@@ -30,7 +30,7 @@ _log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV, "~/.cache/skeletoncontext")).expanduser() / "pose"
+    return cache_root() / "pose"
 
 
 def _download(url: str, timeout_s: float) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core import limits
 from core.pose.errors import PoseInputError
 from core.pose.identity import FORGET_AFTER_MS, IdentityTracker
 from core.pose.mapping import LANDMARK, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
@@ -25,7 +26,6 @@ from core.skeleton.layout import NUM_JOINTS
 # 640-pixel frame keeps people of a 1080p frame large enough while cutting its resize cost.
 DEFAULT_MAX_SIDE = 640
 MIN_SIDE = 32
-MAX_PIXELS = 100_000_000  # about 10k x 10k; larger is not a video frame but a mistake
 MASK_MARGIN = 0.1  # a found person's box grows by this share of its size before it is greyed
 MASK_GREY = 127
 # A landmarker with nobody to follow looks for a newcomer on every SEARCH_EVERY-th frame only
@@ -86,10 +86,13 @@ def check_frame(frame: np.ndarray) -> None:
     height, width = frame.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise PoseInputError(f"frame of {width}x{height} pixels is too small to find a person in")
-    if height * width > MAX_PIXELS:
-        raise PoseInputError(
-            f"frame of {width}x{height} pixels is too large (over {MAX_PIXELS:,} pixels)"
-        )
+    if height * width > limits.MAX_FRAME_PIXELS:
+        raise PoseInputError(frame_too_large(width, height))
+
+
+def frame_too_large(width: int, height: int) -> str:
+    return (f"frame of {width}x{height} pixels is too large (over {limits.MAX_FRAME_PIXELS:,} pixels, "
+            f"${limits.env_name('MAX_FRAME_PIXELS')})")
 
 
 def to_rgb(frame: np.ndarray, bgr: bool = False) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Whole-video extraction: a video file in, an (M, T, 25, 3) skeleton array out.
 
 Decoding and downscaling run in a background thread (OpenCV releases the GIL) while MediaPipe
-works on the previous frame, so the two overlap on a multi-core machine.
+works on the previous frame, so the two overlap on a multi-core machine. Poses are gathered as
+they come (no object per frame is kept), and a video longer than core.limits allows is refused.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core import limits
 from core.pose.errors import PoseInputError
-from core.pose.tracker import FramePose, PoseTracker, PreparedFrame
+from core.pose.tracker import FramePose, PoseTracker, PreparedFrame, frame_too_large
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
-from core.skeleton.slots import slots_of_frames
+from core.skeleton.slots import slots_of_tracks
 
 _PREFETCH = 8
 _END = object()
@@ -69,6 +71,10 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, float, int | None]:
     if not capture.isOpened():
         capture.release()
         raise PoseInputError(f"{path}: not a video OpenCV can read (unknown or damaged format)")
+    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if width * height > limits.MAX_FRAME_PIXELS:  # refused before a frame is decoded
+        capture.release()
+        raise PoseInputError(f"{path}: {frame_too_large(width, height)}")
     fps = capture.get(cv2.CAP_PROP_FPS)
     count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     return capture, (fps if 0 < fps < 1000 else 30.0), (count if count > 0 else None)
@@ -109,25 +115,71 @@ def _prepared_frames(capture: cv2.VideoCapture, tracker: PoseTracker) -> Iterato
         worker.join()
 
 
+class PoseCollector:
+    """Per-frame poses gathered into one growing array per track, as frames arrive.
+
+    A long video must not keep a FramePose object per frame (several arrays and a list each);
+    this keeps only the joint values and frame numbers, which the result needs anyway.
+    """
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 6): world xyz, image xy, visibility
+        self._frame_numbers: dict[int, list[int]] = {}
+
+    def add(self, pose: FramePose) -> None:
+        for person, track in enumerate(pose.track_ids):
+            numbers = self._frame_numbers.setdefault(track, [])
+            rows = self._rows.get(track)
+            if rows is None or len(numbers) == len(rows):
+                grown = np.zeros((max(64, 2 * len(numbers)), NUM_JOINTS, 6), np.float32)
+                if rows is not None:
+                    grown[: len(numbers)] = rows
+                rows = self._rows[track] = grown
+            rows[len(numbers), :, :3] = pose.world[person]
+            rows[len(numbers), :, 3:5] = pose.image[person]
+            rows[len(numbers), :, 5] = pose.visibility[person]
+            numbers.append(self.frames)
+        self.frames += 1
+
+    def result(self, fps: float, frame_size: tuple[int, int], processing_s: float = 0.0) -> VideoPose:
+        """Fixed (M, T, ...) arrays with M = 2 bodies; a person absent from a frame is zeros there."""
+        values = np.zeros((MAX_BODIES, self.frames, NUM_JOINTS, 6), np.float32)
+        frames_of = {track: set(numbers) for track, numbers in self._frame_numbers.items()}
+        for slot, tracks in enumerate(slots_of_tracks(frames_of, MAX_BODIES)):
+            for track in tracks:
+                numbers = self._frame_numbers[track]
+                values[slot, numbers] = self._rows[track][: len(numbers)]
+        people = len(self._frame_numbers)
+        note = "" if people else f"nobody was found in any of the {self.frames} frames"
+        return VideoPose(np.ascontiguousarray(values[..., :3]), np.ascontiguousarray(values[..., 3:5]),
+                         np.ascontiguousarray(values[..., 5]), fps, frame_size, people, note, processing_s)
+
+
 def assemble(
     poses: list[FramePose], fps: float, frame_size: tuple[int, int], processing_s: float = 0.0
 ) -> VideoPose:
     """Per-frame poses to fixed (M, T, ...) arrays with M = 2 bodies."""
-    frames = len(poses)
-    skeleton = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 3), np.float32)
-    image = np.zeros((MAX_BODIES, frames, NUM_JOINTS, 2), np.float32)
-    visibility = np.zeros((MAX_BODIES, frames, NUM_JOINTS), np.float32)
-    slots = slots_of_frames((pose.track_ids for pose in poses), MAX_BODIES)
-    slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
-    people = {track for pose in poses for track in pose.track_ids}
-    for index, pose in enumerate(poses):
-        for person, track in enumerate(pose.track_ids):
-            if track in slot_of:
-                skeleton[slot_of[track], index] = pose.world[person]
-                image[slot_of[track], index] = pose.image[person]
-                visibility[slot_of[track], index] = pose.visibility[person]
-    note = "" if people else f"nobody was found in any of the {frames} frames"
-    return VideoPose(skeleton, image, visibility, fps, frame_size, len(people), note, processing_s)
+    collector = PoseCollector()
+    for pose in poses:
+        collector.add(pose)
+    return collector.result(fps, frame_size, processing_s)
+
+
+def frame_limit(path: str | Path, fps: float, total: int | None) -> int:
+    """Frames a video may have (core.limits: duration and frame count); refuses one whose
+    container already declares more, before any frame is decoded."""
+    limit = min(limits.MAX_FRAMES, int(limits.MAX_VIDEO_S * fps))
+    if total is not None and total > limit:
+        raise PoseInputError(_too_long(path, f"{total:,} frames ({total / fps:,.0f} s)"))
+    return limit
+
+
+def _too_long(path: str | Path, what: str) -> str:
+    return (
+        f"{path}: {what}; videos of at most {limits.MAX_VIDEO_S:g} s and {limits.MAX_FRAMES:,} frames are "
+        f"accepted (${limits.env_name('MAX_VIDEO_S')}, ${limits.env_name('MAX_FRAMES')})"
+    )
 
 
 def extract_video(
@@ -145,7 +197,8 @@ def extract_video(
     """
     capture, fps, total = open_video(path)
     try:
-        poses: list[FramePose] = []
+        limit = frame_limit(path, fps, total)
+        collector = PoseCollector()
         frame_size = (0, 0)
         tracker = PoseTracker(
             mirrored=mirrored,
@@ -156,13 +209,15 @@ def extract_video(
         with tracker:
             start = time.perf_counter()
             for index, prepared in enumerate(_prepared_frames(capture, tracker)):
+                if index == limit:  # the container hid or understated its length
+                    raise PoseInputError(_too_long(path, f"more than {limit:,} frames ({limit / fps:,.0f} s)"))
                 frame_size = prepared.original_size
-                poses.append(tracker.process_prepared(prepared, round(index * 1000.0 / fps)))
+                collector.add(tracker.process_prepared(prepared, round(index * 1000.0 / fps)))
                 if progress is not None:
                     progress(index + 1, total)
             processing_s = time.perf_counter() - start
     finally:
         capture.release()
-    if not poses:
+    if collector.frames == 0:
         raise PoseInputError(f"{path}: the video has no frames that can be decoded")
-    return assemble(poses, fps, frame_size, processing_s)
+    return collector.result(fps, frame_size, processing_s)

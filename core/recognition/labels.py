@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from core import limits
+
 MAX_LABELS = 50
 _SEPARATORS = re.compile(r"[,;\n\r]+")
 _SPACES = re.compile(r"\s+")
 
 
 class LabelError(ValueError):
-    """A label list that cannot be scored (empty, too long, duplicated)."""
+    """A label list that cannot be scored (empty, too many labels, a label too long, duplicated)."""
 
 
 def parse_labels(text: str, max_labels: int | None = MAX_LABELS, duplicates: str = "drop") -> list[str]:
@@ -31,7 +33,7 @@ def parse_labels(text: str, max_labels: int | None = MAX_LABELS, duplicates: str
 def clean_labels(
     labels: Iterable[str], max_labels: int | None = MAX_LABELS, duplicates: str = "drop"
 ) -> list[str]:
-    """Trim, collapse inner whitespace, drop blanks and check repeats and the count."""
+    """Trim, collapse inner whitespace, drop blanks and check the length, repeats and the count."""
     if duplicates not in ("drop", "error"):
         raise ValueError(f"duplicates must be 'drop' or 'error', got {duplicates!r}")
     seen: dict[str, str] = {}
@@ -41,6 +43,11 @@ def clean_labels(
         label = _SPACES.sub(" ", raw).strip()
         if not label:
             continue
+        if len(label) > limits.MAX_LABEL_CHARS:
+            raise LabelError(
+                f"label {label[:30]!r}… is {len(label)} characters long; at most {limits.MAX_LABEL_CHARS} are allowed "
+                f"(${limits.env_name('MAX_LABEL_CHARS')})"
+            )
         key = label.casefold()
         if key in seen:
             if duplicates == "error":

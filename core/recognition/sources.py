@@ -3,6 +3,11 @@
 One file may hold several sequences (an ``.npz`` of named samples, a video with several people
 is one two-body sequence), so every reader returns a list of named sequences. Every failure is a
 SourceError naming the file and the reason, which the CLI prints without a traceback.
+
+The app reads what strangers upload with these same readers, so nothing is read before its size
+is known to be within core.limits: ``.npy``/``.npz`` arrays are checked by their headers (shape,
+dtype) before any data is read, since a few compressed megabytes can declare gigabytes of zeros,
+and an NTU ``.skeleton`` file by its size and declared frame count.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import limits
 from core.recognition.validation import SkeletonInputError, check_skeleton
 
 DEFAULT_FPS = 30.0
@@ -68,17 +74,72 @@ def _sequence(path: Path, key: str | None, array: object, fps: float) -> Skeleto
     return SkeletonSequence(str(path), key, check_skeleton(array, name), fps)
 
 
+def _declared_bytes(stream, name: str) -> int:
+    """Bytes of data an .npy stream's header declares, refusing non-numbers and too many frames."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, _, dtype = fmt.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
+    except (OSError, ValueError, EOFError) as error:
+        raise SourceError(f"{name}: not a readable .npy array ({error})") from None
+    if dtype.hasobject or dtype.kind == "V":
+        raise SourceError(f"{name}: not a readable .npy array (it holds {dtype} values, not numbers)")
+    if len(shape) >= 3 and shape[-3] > limits.MAX_FRAMES:
+        raise SourceError(
+            f"{name}: declares {shape[-3]:,} frames; at most {limits.MAX_FRAMES:,} are accepted "
+            f"(${limits.env_name('MAX_FRAMES')})"
+        )
+    return int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+
+
+def _check_declared(path: Path, declared_bytes: list[int]) -> None:
+    if len(declared_bytes) > limits.MAX_ARRAYS_PER_FILE:
+        raise SourceError(
+            f"{path}: holds {len(declared_bytes):,} arrays; at most {limits.MAX_ARRAYS_PER_FILE:,} are accepted "
+            f"(${limits.env_name('MAX_ARRAYS_PER_FILE')})"
+        )
+    total = sum(declared_bytes)
+    if total > limits.mb(limits.MAX_ARRAY_DATA_MB):
+        raise SourceError(
+            f"{path}: declares {total / 1e6:,.0f} MB of array data; at most {limits.MAX_ARRAY_DATA_MB:,} MB are "
+            f"accepted (${limits.env_name('MAX_ARRAY_DATA_MB')})"
+        )
+
+
 def _load_npy(path: Path) -> np.ndarray:
+    with open(path, "rb") as stream:
+        _check_declared(path, [_declared_bytes(stream, str(path))])
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise SourceError(f"{path}: not a readable .npy array ({error})") from None
 
 
+def _check_npz_headers(path: Path) -> None:
+    """Every member's declared size, read from the member headers only (no data is inflated)."""
+    with zipfile.ZipFile(path) as archive:
+        declared = []
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                declared.append(info.file_size)  # numpy would hand it over as raw bytes
+                continue
+            with archive.open(info) as member:
+                declared.append(_declared_bytes(member, f"{path} [{info.filename[:-4]}]"))
+    _check_declared(path, declared)
+
+
 def _read_npz(path: Path) -> list[SkeletonSequence]:
     try:
+        _check_npz_headers(path)
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
+    except SourceError:
+        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise SourceError(f"{path}: not a readable .npz archive ({error})") from None
     fps = _npz_fps(path, arrays.pop("fps", None))
@@ -102,9 +163,27 @@ def _npz_fps(path: Path, value: np.ndarray | None) -> float:
     return fps
 
 
+def _check_ntu_size(path: Path) -> None:
+    """Bounds the whole-file read: the size, then the frame count the first line declares."""
+    size = path.stat().st_size
+    if size > limits.mb(limits.MAX_SKELETON_FILE_MB):
+        raise SourceError(
+            f"{path}: {size / 1e6:,.1f} MB; .skeleton files of at most {limits.MAX_SKELETON_FILE_MB:,} MB are "
+            f"accepted (${limits.env_name('MAX_SKELETON_FILE_MB')})"
+        )
+    with open(path, "rb") as handle:
+        first = handle.readline(32).strip()
+    if first.isdigit() and int(first) > limits.MAX_FRAMES:
+        raise SourceError(
+            f"{path}: declares {int(first):,} frames; at most {limits.MAX_FRAMES:,} are accepted "
+            f"(${limits.env_name('MAX_FRAMES')})"
+        )
+
+
 def _read_ntu(path: Path) -> SkeletonSequence:
     from core.data.ntu import read_skeleton
 
+    _check_ntu_size(path)
     try:
         joints = read_skeleton(path).joints
     except (OSError, ValueError, IndexError, UnicodeDecodeError) as error:

@@ -32,11 +32,16 @@ def assign_slots(order: Sequence[Key], frames_of: Mapping[Key, set[int]], max_sl
 
 
 def slots_of_frames(frames: Iterable[Iterable[Key]], max_slots: int) -> list[list[Key]]:
-    """Body slots from the track ids seen in each frame: the longest-seen track first (ties: the
-    smaller id), and a track that never shares a frame with a slot's tracks continues it."""
+    """Body slots from the track ids seen in each frame (see ``slots_of_tracks``)."""
     frames_of: dict[Key, set[int]] = {}
     for index, tracks in enumerate(frames):
         for track in tracks:
             frames_of.setdefault(track, set()).add(index)
+    return slots_of_tracks(frames_of, max_slots)
+
+
+def slots_of_tracks(frames_of: Mapping[Key, set[int]], max_slots: int) -> list[list[Key]]:
+    """Body slots from the frames each track is seen in: the longest-seen track first (ties: the
+    smaller id), and a track that never shares a frame with a slot's tracks continues it."""
     order = sorted(frames_of, key=lambda track: (-len(frames_of[track]), track))
     return assign_slots(order, frames_of, max_slots)

@@ -7,6 +7,7 @@ draws the same windows it would have drawn.
 from __future__ import annotations
 
 import json
+import pickle
 import time
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,19 @@ def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy
     return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to)
 
 
+def load_saved_state(path: Path, device: torch.device | str) -> dict:
+    """A state or backbone file this trainer saved: tensors, numbers, text and containers only.
+
+    ``weights_only`` refuses every other pickled object, so a crafted file left in a run folder
+    cannot run code when a run resumes; the refusal is one line naming the file.
+    """
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ValueError(f"{path}: refused, not a file this trainer saved ({reason}); delete it to start over") from None
+
+
 def _step(loss: torch.Tensor, optimizer, parameters, config: TrainConfig) -> None:
     if not torch.isfinite(loss):
         raise FloatingPointError("the training loss became NaN or infinite; lower the learning rate")
@@ -101,7 +115,7 @@ def pretrain_backbone(
     state_path = out_dir / "pretrain_state.pt"
     start = 0
     if resume and state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=False)
+        state = load_saved_state(state_path, device)
         backbone.load_state_dict(state["backbone"])
         head.load_state_dict(state["head"])
         optimizer.load_state_dict(state["optimizer"])
@@ -175,7 +189,7 @@ def train_context(
     state_path = out_dir / "context_state.pt"
     start = 0
     if resume and state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=False)
+        state = load_saved_state(state_path, device)
         model.load_state_dict(state["model"])
         if prompt_head is not None:
             prompt_head.load_state_dict(state["prompt_head"])
@@ -256,7 +270,7 @@ def train(
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
     if backbone_path.exists():
-        saved = torch.load(backbone_path, map_location="cpu", weights_only=False)
+        saved = load_saved_state(backbone_path, "cpu")
         if (tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions
                 or saved.get("motion", False) != model_config.backbone.motion):
             raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
