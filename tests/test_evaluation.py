@@ -14,7 +14,7 @@ from core.evaluation import evaluate as evaluate_module
 from core.evaluation.metrics import (
     choose_calibration, class_mean_accuracy, gzsl_accuracy, harmonic_mean, per_class_results, topk_accuracy,
 )
-from core.evaluation.report import markdown, write_report
+from core.evaluation.report import markdown, supervised_markdown, write_report
 from core.model.checkpoint import load_checkpoint
 from core.training import trainer
 from core.training.configs import get_config
@@ -111,3 +111,19 @@ def test_evaluate_cli_reports_bad_checkpoints(tmp_path, capsys) -> None:
     assert "not a readable safetensors model file" in capsys.readouterr().err
     assert main(["evaluate", "--checkpoint", str(tmp_path / "absent.safetensors"), "--corpus", str(tmp_path)]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_the_supervised_check_ranks_held_out_clips_of_trained_actions(tmp_path, synthetic_bank) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    model, metadata = load_checkpoint(trainer.train(task, bank, TINY, "full", tmp_path / "run", torch.device("cpu"), quiet=True))
+    results = evaluate_module.supervised_check(model, metadata, task, bank)
+    assert results["samples"] == len(task.subset("test_seen")) and results["classes"] == 2
+    check = results["supervised"]
+    assert 0.0 <= check["top1"] <= check["top5"] == 1.0  # two classes: the right one is always in the top 5
+    assert [row["action"] for row in check["per_action"]] == task.train_actions
+    json_path, md_path = write_report(results, tmp_path / "report", "supervised", supervised_markdown)
+    assert json_path.name == "supervised.json" and "| top-1 | top-5 |" in md_path.read_text()
+    empty = replace(task, subsets={**task.subsets, "test_seen": type(task.subset("train"))()})
+    with pytest.raises(ValueError, match="holds no test clips"):
+        evaluate_module.supervised_check(model, metadata, empty, bank)

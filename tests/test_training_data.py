@@ -180,3 +180,22 @@ def test_a_training_window_is_the_inference_window_of_the_same_start(monkeypatch
     trained = TrainWindows(short, ["swing right arm"], POLICY, seed=0, max_angle=0.0)[0][0]
     windows, _ = clip_windows(short, POLICY)
     assert windows.shape[0] == 1 and torch.equal(trained, windows[0])
+
+
+def test_the_all_actions_task_keeps_official_test_clips_out_of_training() -> None:
+    from core.data.corpus import SampleInfo
+    from core.training.tasks import corpus_task
+
+    class TwoSourceCorpus:
+        index = [
+            SampleInfo("penn-action", "train", "squat", "squat down", "", 30.0, 40, "penn_0001"),
+            SampleInfo("penn-action", "test", "squat", "squat down", "", 30.0, 40, "penn_0002"),
+            SampleInfo("kard", "s01", "bend", "bend", "", 15.0, 40, "a12_s01_e01"),
+        ]
+
+        def sequence(self, i: int) -> np.ndarray:
+            return synthetic_clip(i % 3, np.random.default_rng(i))
+
+    task = corpus_task(TwoSourceCorpus(), "all")
+    assert task.train_actions == ["bend", "squat down"]
+    assert len(task.subset("train")) == 2 and task.subset("test_seen").actions == ["squat down"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,28 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+def supervised_markdown(results: dict[str, Any]) -> str:
+    check = results["supervised"]
+    lines = [
+        f"# Supervised check: {results['split']} ({results.get('variant')}, config {results.get('config')})",
+        "",
+        f"{results['samples']} held-out test clips of trained actions, each ranked among all {results['classes']} "
+        "trained actions (one pooled prediction per clip, accuracies in %).",
+        "",
+        "| top-1 | top-5 | top-1 class mean |",
+        "|---|---|---|",
+        f"| {percent(check['top1'])} | {percent(check['top5'])} | {percent(check['class_mean_top1'])} |",
+        "", "| action | samples | top-1 | most often taken for |", "|---|---|---|---|",
+    ]
+    lines += [f"| {row['action']} | {row['samples']} | {percent(row['top1'])} | {row['most_confused_with'] or '-'} |"
+              for row in check["per_action"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: dict[str, Any], out_dir: Path, name: str = "evaluation",
+                 render: Callable[[dict[str, Any]], str] = markdown) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out_dir / "evaluation.json", out_dir / "evaluation.md"
+    json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
     json_path.write_text(json.dumps(results, indent=2))
-    md_path.write_text(markdown(results))
+    md_path.write_text(render(results))
     return json_path, md_path

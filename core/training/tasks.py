@@ -27,13 +27,16 @@ def load_training_corpus(path: Path | str):
 
 
 def corpus_task(corpus, split: str) -> ZeroShotTask:
-    """Clips of one split, or with ``split='all'`` every clip for training the shipped model."""
+    """Clips of one split, or with ``split='all'`` every clip for training the shipped model, except a
+    source's official test half (Penn Action's), kept as ``test_seen`` for a supervised check."""
+    from core.knowledge.splits import OFFICIAL_TEST_SUBJECTS, load_split, split_samples
+
     if split == ALL_ACTIONS:
-        clips = LabelledClips()
+        train, held_out = LabelledClips(), LabelledClips()
         for i, info in enumerate(corpus.index):
-            clips.add(corpus.sequence(i), info.action, info.fps)
-        return ZeroShotTask(ALL_ACTIONS, sorted(set(clips.actions)), [], [], {"train": clips})
-    from core.knowledge.splits import load_split, split_samples
+            official_test = info.subject in OFFICIAL_TEST_SUBJECTS.get(info.source, ())
+            (held_out if official_test else train).add(corpus.sequence(i), info.action, info.fps)
+        return ZeroShotTask(ALL_ACTIONS, sorted(set(train.actions)), [], [], {"train": train, "test_seen": held_out})
 
     zero_shot = load_split(split)
     indices = split_samples(zero_shot, corpus)
