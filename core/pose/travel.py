@@ -70,7 +70,6 @@ def solve_translation(
     return solution.astype(np.float32)
 
 
-
 class TravelMemory:
     """The last recovered translation of each track, kept while the solver fails.
 
