@@ -45,6 +45,15 @@ class TrainConfig:
         return replace(base, **VARIANTS[variant])
 
 
+_CPU = TrainConfig(
+    name="cpu",
+    channels=(32, 32, 32, 32, 64, 64, 64, 128, 128, 128),
+    window=32,
+    batch_size=32,
+    pretrain_epochs=8,
+    context_epochs=6,
+)
+
 CONFIGS: dict[str, TrainConfig] = {
     # GPU: the paper's backbone and batch. On an H200 the experiments runner trains all 16 models
     # and 4 backbones of this config in 480 s (4 at once); the README's table comes from that run.
@@ -58,24 +67,10 @@ CONFIGS: dict[str, TrainConfig] = {
         workers=6,
     ),
     # 2 CPU cores: half-width backbone, shorter windows, fewer epochs.
-    "cpu": TrainConfig(
-        name="cpu",
-        channels=(32, 32, 32, 32, 64, 64, 64, 128, 128, 128),
-        window=32,
-        batch_size=32,
-        pretrain_epochs=8,
-        context_epochs=6,
-    ),
+    "cpu": _CPU,
     # The cpu network on half the epochs: with 134 actions one split of the zero-shot table (backbone
-    # plus two heads) takes about 20 minutes here instead of 35, so a session can measure all three.
-    "cpu-short": TrainConfig(
-        name="cpu-short",
-        channels=(32, 32, 32, 32, 64, 64, 64, 128, 128, 128),
-        window=32,
-        batch_size=32,
-        pretrain_epochs=4,
-        context_epochs=3,
-    ),
+    # plus two heads) takes about 20 minutes here instead of 35.
+    "cpu-short": replace(_CPU, name="cpu-short", pretrain_epochs=4, context_epochs=3),
     # Seconds on a CPU: exercises every code path in tests, learns nothing useful.
     "tiny": TrainConfig(
         name="tiny",
