@@ -15,6 +15,7 @@ from tests.conftest import require_data
 SOURCES = {"nw-ucla", "kard", "msr-action3d", "utkinect", "cad-60", "bandai-namco",
            "kinder-gator", "utd-mhad", "hdm05", "sbu", "penn-action"}
 EXTRA = json.loads((KNOWLEDGE_DIR / "actions" / "extra.json").read_text())
+WEBCAM = json.loads((KNOWLEDGE_DIR / "actions" / "webcam.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +197,24 @@ def test_sbu_interactions_are_ntu_two_person_actions(vocabulary) -> None:
     ("toe touch", "touch toes"), ("tennis forehand", "tennis bat swing"), ("bowl", "bowling"),
 ])
 def test_what_a_webcam_user_types_finds_the_new_actions(vocabulary, typed: str, name: str) -> None:
+    assert vocabulary.get(typed).name == name
+
+
+def test_webcam_actions_are_knowledge_only_so_splits_and_corpus_ignore_them(vocabulary) -> None:
+    """webcam.json holds labels users type that no source records: no NTU id, no label-map target."""
+    names = {entry["name"] for entry in WEBCAM}
+    assert len(names) == len(WEBCAM) >= 20
+    assert all(entry["ntu_id"] is None for entry in WEBCAM)
+    assert not names & set(vocabulary.action_sources())
+    assert not names & {member for members in vocabulary.families.values() for member in members}
+
+
+@pytest.mark.parametrize(("typed", "name"), [
+    ("planking", "plank"), ("burpees", "burpee"), ("overhead press", "shoulder press"), ("boxing", "shadow boxing"),
+    ("mountain climber", "mountain climbers"), ("lateral lunge", "side lunge"), ("squat jumps", "jump squat"),
+    ("down dog", "downward dog"), ("chair dips", "tricep dips"), ("high knee", "high knees"),
+])
+def test_what_a_webcam_user_types_finds_the_knowledge_only_actions(vocabulary, typed: str, name: str) -> None:
     assert vocabulary.get(typed).name == name
 
 
