@@ -17,10 +17,9 @@ interpolated from its visible ends; longer ones keep the annotators' estimate; a
 (0, 0) or outside the image is interpolated from the joint's usable frames. A clip where fewer
 than MIN_VISIBLE_SHARE of the joint positions are visible is dropped.
 
-Each frame is lifted by core.pose.lifting (root-relative, camera orientation kept, so a push-up
-stays horizontal; one length per bone over the clip), completed to NTU-25, and placed like a Kinect recording: the hip midpoint
-3 m in front of the camera at the clip's median, moving across the image as the 2D root moves
-(pixels converted to metres by the ratio of the lifted body's size to its image size). There is
+Each clip is made a skeleton by ``core.pose.lifting.skeleton_from_image`` (lifted per frame,
+camera orientation kept, so a push-up stays horizontal; one length per bone over the clip;
+placed like a Kinect recording; completed to NTU-25). There is
 no frame-rate field; the YouTube clips are taken as 30 fps. The official train/test flag is the
 sample's ``subject`` ("train" or "test"), the only grouping the clips have (no actor ids).
 """
@@ -32,13 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from core.data.sample import MalformedFileError, Sample, SourceRead, read_each
-from core.data.synthesis import complete_skeleton
 from core.pose import lifting
 
 SOURCE = "penn-action"
 EXPECTED = 2326
 FPS = 30.0
-DISTANCE_M = 3.0
 MAX_GAP_FRAMES = 15
 MIN_VISIBLE_SHARE = 0.5
 COLUMNS: tuple[str, ...] = (
@@ -116,24 +113,11 @@ def clean_points(path: Path, points: np.ndarray, visible: np.ndarray, size: np.n
     return cleaned
 
 
-def _placed(lifted: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Root-relative (T, 13, 3) bodies moved to 3 m depth and across as the 2D root moves."""
-    hips = [lifting.LIFT_JOINTS.index("left_hip"), lifting.LIFT_JOINTS.index("right_hip")]
-    root = points[:, hips].mean(axis=1)
-    spread_2d = np.sqrt(((points - root[:, None]) ** 2).sum(-1).mean(-1))
-    spread_3d = np.sqrt((lifted[..., :2] ** 2).sum(-1).mean(-1))
-    metres_per_pixel = float(np.median(spread_3d / np.maximum(spread_2d, 1e-6)))
-    # a real image: Kinect X points to the image's left and Y up, pixel y grows downwards
-    shift = -(root - np.median(root, axis=0)) * metres_per_pixel
-    return lifted + np.concatenate([shift, np.full((len(root), 1), DISTANCE_M)], axis=1)[:, None]
-
-
 def read_file(path: Path) -> list[Sample]:
     path = Path(path)
     content = read_mat(path)
     points = clean_points(path, content["points"], content["visible"], content["size"])[:, _TO_LIFTER]
-    placed = _placed(lifting.lift_clip(points).astype(np.float64), points)
-    joints = complete_skeleton({name: placed[:, k] for k, name in enumerate(lifting.LIFT_JOINTS)})
+    joints = lifting.skeleton_from_image(points)
     return [Sample(SOURCE, content["subject"], content["action"], f"penn_{path.stem}", FPS, joints)]
 
 

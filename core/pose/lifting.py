@@ -20,6 +20,13 @@ clip (left and right averaged), held within LENGTH_RANGE of the median over the 
 training corpus (recorded in the weights file). On NTU's A001 clip that costs 2.3 mm against
 the raw output, where the corpus lengths alone would cost 33 mm.
 
+``skeleton_from_image`` is the one rule that turns a clip of image joints into an NTU-25
+skeleton: lifted, bones made rigid, placed like a Kinect recording (the hip midpoint
+PLACE_DEPTH_M in front of the camera, moving across the image as the 2D root moves, pixels
+converted to metres by the ratio of the lifted body's size to its image size) and completed.
+Penn Action's reader, the webcam pipeline and the training views seen through virtual cameras
+(core.training.camera_views) all use it.
+
 Reproduce the shipped weights with ``python -m core.pose.lifting train`` (see --help).
 """
 
@@ -51,6 +58,7 @@ BONES: tuple[tuple[str, str], ...] = (
     ("left_hip", "left_knee"), ("right_hip", "right_knee"),
     ("left_knee", "left_ankle"), ("right_knee", "right_ankle"),
 )
+PLACE_DEPTH_M = 3.0
 LENGTH_RANGE = (0.8, 1.25)  # a clip's bone length, as a share of the corpus median
 _CONFIG_KEY = "lifter_config"
 _METADATA_KEY = "lifter_metadata"
@@ -183,3 +191,28 @@ if __name__ == "__main__":
     from core.pose.lifter_training import main
 
     raise SystemExit(main())
+
+
+def place(lifted: np.ndarray, points: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Root-relative (T, 13, 3) bodies moved to PLACE_DEPTH_M and across as the 2D root moves.
+
+    ``reference`` is the image point (2,) the body is placed relative to (default: its own median
+    root); bodies of one scene placed against one reference keep their distance apart.
+    """
+    root = points[:, _HIPS].mean(axis=1)
+    spread_2d = np.sqrt(((points - root[:, None]) ** 2).sum(-1).mean(-1))
+    spread_3d = np.sqrt((lifted[..., :2] ** 2).sum(-1).mean(-1))
+    metres_per_pixel = float(np.median(spread_3d / np.maximum(spread_2d, 1e-6)))
+    reference = np.median(root, axis=0) if reference is None else np.asarray(reference, dtype=np.float64)
+    # a real image: Kinect X points to the image's left and Y up, pixel y grows downwards
+    shift = -(root - reference) * metres_per_pixel
+    return lifted + np.concatenate([shift, np.full((len(root), 1), PLACE_DEPTH_M)], axis=1)[:, None]
+
+
+def skeleton_from_image(points: np.ndarray, reference: np.ndarray | None = None, weights: Path = WEIGHTS) -> np.ndarray:
+    """(T, 13, 2) image joints of one body in one clip -> (T, 25, 3) float32 NTU skeleton (see above)."""
+    from core.data.synthesis import complete_skeleton
+
+    points = np.asarray(points, dtype=np.float64)
+    placed = place(lift_clip(points, weights).astype(np.float64), points, reference)
+    return complete_skeleton({name: placed[:, k] for k, name in enumerate(LIFT_JOINTS)})

@@ -143,12 +143,22 @@ def random_start(times: np.ndarray, policy: WindowPolicy, rng: np.random.Generat
     return float(rng.uniform(first, max(first, last - policy.duration_s)))
 
 
-def training_window(skeleton: np.ndarray, fps: float, policy: WindowPolicy, rng: np.random.Generator) -> np.ndarray:
-    """A prepared training window at a random start: the same cut as ``prepared_window``."""
+def training_window(
+    skeleton: np.ndarray, fps: float, policy: WindowPolicy, rng: np.random.Generator,
+    seen_as: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+) -> np.ndarray:
+    """A prepared training window at a random start: the same cut as ``prepared_window``.
+
+    ``seen_as`` changes the cut (camera-frame) window before it is prepared, as a different
+    capture of the same motion would (core.training.camera_views).
+    """
     bodies = as_bodies(skeleton)
     times = frame_times(bodies.shape[1], fps)
     seen = present_frames(bodies).any(axis=0)
-    return prepared_window(bodies, times, random_start(times[seen] if seen.any() else times, policy, rng), policy)
+    start = random_start(times[seen] if seen.any() else times, policy, rng)
+    if seen_as is None:
+        return prepared_window(bodies, times, start, policy)
+    return prepare_window(seen_as(cut_window(bodies, times, start, policy), rng), policy.frames)
 
 
 def mean_probability(probabilities: np.ndarray) -> np.ndarray:

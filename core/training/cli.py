@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--motion", action="store_true", help="feed joint motion to the backbone as extra channels")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
+    parser.add_argument("--lifted-share", type=float, metavar="P",
+                        help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
                         help="encode the prototypes and prompts of every vocabulary action (only the --corpus's "
@@ -92,6 +94,10 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, mirror=True)
     if args.motion:
         config = replace(config, motion=True)
+    if args.lifted_share is not None:
+        if not 0 <= args.lifted_share <= 1:
+            raise ValueError("--lifted-share must be between 0 and 1")
+        config = replace(config, lifted_share=args.lifted_share)
     if args.balance is not None:
         if not 0 <= args.balance <= 1:
             raise ValueError("--balance must be between 0 and 1")

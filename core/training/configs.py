@@ -39,6 +39,9 @@ class TrainConfig:
     # repetition of an exercise; on the 31 real clips the shipped model scored 2 s windows with
     # mean pooling at top-1 0.23 / top-3 0.29, against 0.19-0.23 / 0.23-0.29 for 1.5-6 s (README).
     window_s: float = ModelConfig.window_s
+    # Share of training windows rebuilt from 2D through a random virtual camera and the app's
+    # lifter (core.training.camera_views), so the network knows the webcam path's lifted bodies.
+    lifted_share: float = 0.0
 
     def model_config(self, variant: str) -> ModelConfig:
         base = ModelConfig(backbone=BackboneConfig(channels=self.channels, motion=self.motion), window=self.window, window_s=self.window_s)

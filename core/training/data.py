@@ -12,6 +12,7 @@ from core.recognition.windows import (
     DEFAULT_POOLING, POOLINGS, WindowPolicy, frame_times, prepared_window, training_window, window_starts,
 )
 from core.skeleton.transforms import mirror
+from core.training.camera_views import lifted_view
 from core.training.augment import augment
 
 SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
@@ -70,12 +71,13 @@ class TrainWindows(torch.utils.data.Dataset):
 
     Keys are ``epoch * len + index`` (see ``EpochSampler``), so every epoch draws new windows,
     a resumed run draws the same ones again, and DataLoader workers need no shared state. With
-    ``mirror_to`` (from ``mirror_targets``) half the windows are mirrored left/right and relabelled.
+    ``mirror_to`` (from ``mirror_targets``) half the windows are mirrored left/right and relabelled;
+    ``lifted_share`` of them are rebuilt from 2D as the webcam path rebuilds people (camera_views).
     """
 
     def __init__(
         self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = 0.26,
-        mirror_to: list[int] | None = None,
+        mirror_to: list[int] | None = None, lifted_share: float = 0.0,
     ) -> None:
         position = {name: i for i, name in enumerate(classes)}
         unknown = sorted(set(clips.actions) - set(position))
@@ -88,6 +90,7 @@ class TrainWindows(torch.utils.data.Dataset):
         self.seed = seed
         self.max_angle = max_angle
         self.mirror_to = mirror_to
+        self.lifted_share = lifted_share
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -95,7 +98,8 @@ class TrainWindows(torch.utils.data.Dataset):
     def __getitem__(self, key: int) -> tuple[torch.Tensor, int]:
         index = key % len(self.sequences)
         rng = np.random.default_rng([self.seed, key])
-        window = training_window(self.sequences[index], self.fps[index], self.policy, rng)
+        seen_as = lifted_view if self.lifted_share > 0 and rng.random() < self.lifted_share else None
+        window = training_window(self.sequences[index], self.fps[index], self.policy, rng, seen_as)
         label = self.labels[index]
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
             window, label = mirror(window), self.mirror_to[label]

@@ -76,7 +76,8 @@ def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy
         from core.knowledge.vocabulary import load_vocabulary
 
         mirror_to = mirror_targets(task.train_actions, load_vocabulary().mirror_twin)
-    return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to)
+    return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to,
+                        lifted_share=config.lifted_share)
 
 
 def load_saved_state(path: Path, device: torch.device | str) -> dict:
@@ -267,6 +268,7 @@ def train(
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
     log.write(event="start", config=config.name, mirror=config.mirror, balance=config.balance, motion=config.motion,
+              lifted_share=config.lifted_share,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
     if backbone_path.exists():

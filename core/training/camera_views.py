@@ -1,0 +1,65 @@
+"""Training windows rebuilt the way the app rebuilds a webcam's people: from 2D image joints.
+
+The app lifts MediaPipe's image landmarks with the project's own lifter
+(``core.pose.lifting.skeleton_from_image``), so what the network sees from a webcam carries the
+lifter's errors: depth guessed from one view, a side view's far limbs folded, bone lengths that
+are a corpus average. A depth sensor's 3D has none of these. ``lifted_view`` gives a training
+window the same history: each body is turned to a random view (any yaw about its own vertical,
+a camera pitched up to MAX_PITCH_DEG), put PLACE_DISTANCE_M away, projected through a pinhole
+camera, given 2D detector error (a constant offset and a little jitter per joint, as a share of
+the body's image size), and rebuilt by the app's rule. Bodies of one window share the view and
+the image reference, so two people keep their distance apart. Frames without a body stay zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.pose import lifting
+from core.skeleton.layout import JOINT
+from core.skeleton.transforms import as_bodies, present_frames, rotation_matrix
+
+MAX_PITCH_DEG = 15.0
+PLACE_DISTANCE_M = (2.5, 5.0)
+OFFSET_SHARE = 0.02  # of the body's RMS image spread: the detector's constant error per joint
+JITTER_SHARE = 0.01  # the same, drawn afresh every frame
+MIN_FRAMES = 2
+_LIFT_INDEX = [JOINT[name] for name in lifting.LIFT_JOINTS]
+_ROOT = JOINT["spine_base"]
+_HIPS = [lifting.LIFT_JOINTS.index("left_hip"), lifting.LIFT_JOINTS.index("right_hip")]
+
+
+def lifted_view(window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A raw (camera-frame, not yet prepared) ``(M, T, 25, 3)`` window, as the app would rebuild it."""
+    bodies = as_bodies(window).astype(np.float64)
+    present = present_frames(bodies)
+    if present.sum(axis=1).max(initial=0) < MIN_FRAMES:
+        return as_bodies(window).copy()
+    centre = bodies[present][:, _ROOT].mean(axis=0)
+    pitch = np.radians(rng.uniform(-MAX_PITCH_DEG, MAX_PITCH_DEG))
+    turn = rotation_matrix(np.array([pitch, 0.0, 0.0])) @ rotation_matrix(np.array([0.0, rng.uniform(-np.pi, np.pi), 0.0]))
+    distance = rng.uniform(*PLACE_DISTANCE_M)
+    images = {}
+    for body in range(len(bodies)):
+        if present[body].sum() >= MIN_FRAMES:
+            camera = (bodies[body][present[body]] - centre) @ turn.T + [0.0, 0.0, distance]
+            images[body] = _detected(_project(camera[:, _LIFT_INDEX]), rng)
+    reference = np.median(np.concatenate([points[:, _HIPS].mean(axis=1) for points in images.values()]), axis=0)
+    out = np.zeros_like(bodies, dtype=np.float32)
+    for body, points in images.items():
+        out[body][present[body]] = lifting.skeleton_from_image(points, reference)
+    return out
+
+
+def _project(camera: np.ndarray) -> np.ndarray:
+    """Kinect camera coordinates (X to the image's left, Y up, Z away) -> real-image points, y down."""
+    return -camera[..., :2] / np.maximum(camera[..., 2:], 0.1)
+
+
+def _detected(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Image joints with a 2D detector's error: a constant offset per joint plus per-frame jitter."""
+    root = points[:, _HIPS].mean(axis=1)
+    spread = float(np.median(np.sqrt(((points - root[:, None]) ** 2).sum(-1).mean(-1))))
+    offset = rng.normal(size=(1,) + points.shape[1:]) * OFFSET_SHARE * spread
+    jitter = rng.normal(size=points.shape) * JITTER_SHARE * spread
+    return points + offset + jitter
