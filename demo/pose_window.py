@@ -3,6 +3,7 @@
 People enter and leave a webcam view and MediaPipe may list them in any order, so bodies are
 followed by their track id and the two most present ones fill the two body slots. Someone lost
 and found again under a new track id keeps their slot, as in a video (core/skeleton/slots.py).
+Each body is lifted from its image joints over the window, as a video's are (core/pose/lifting.py).
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from collections import deque
 
 import numpy as np
 
+from core.pose.lifting import bodies_from_image
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
 from core.skeleton.slots import slots_of_frames
 
 
 class PoseWindow:
-    """World poses of the frames received in the last ``seconds``."""
+    """Image joints (the real, unmirrored view) of the frames received in the last ``seconds``."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque()
 
-    def add(self, time_s: float, world: np.ndarray, track_ids: list[int]) -> None:
-        """Append one frame's bodies ``(P, 25, 3)`` and drop frames older than the window."""
-        self._frames.append((time_s, np.asarray(world, dtype=np.float32), tuple(track_ids)))
+    def add(self, time_s: float, view: np.ndarray, track_ids: list[int]) -> None:
+        """Append one frame's bodies ``(P, 25, 2)`` and drop frames older than the window."""
+        self._frames.append((time_s, np.asarray(view, dtype=np.float32), tuple(track_ids)))
         while self._frames and time_s - self._frames[0][0] > self.seconds:
             self._frames.popleft()
 
@@ -33,7 +35,7 @@ class PoseWindow:
 
     @property
     def frames_with_people(self) -> int:
-        return sum(1 for _, world, _ in self._frames if len(world))
+        return sum(1 for _, view, _ in self._frames if len(view))
 
     @property
     def span_s(self) -> float:
@@ -53,14 +55,22 @@ class PoseWindow:
             return None
         return np.asarray([time_s for time_s, _, _ in present], dtype=np.float64)
 
-    def skeleton(self) -> np.ndarray | None:
-        """``(M, T, 25, 3)`` over the frames where someone is in view; None when nobody is."""
+    def views(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Image joints ``(M, T, 25, 2)`` by body slot over the frames where someone is in view,
+        and where each body is present ``(M, T)``; None when nobody is."""
         bodies, slot_of, present = self._slotted_frames()
         if not bodies:
             return None
-        clip = np.zeros((bodies, len(present), NUM_JOINTS, 3), dtype=np.float32)
-        for frame, (_, world, tracks) in enumerate(present):
+        view = np.zeros((bodies, len(present), NUM_JOINTS, 2), dtype=np.float32)
+        seen = np.zeros((bodies, len(present)), dtype=bool)
+        for frame, (_, points, tracks) in enumerate(present):
             for body, track in enumerate(tracks):
                 if track in slot_of:
-                    clip[slot_of[track], frame] = world[body]
-        return clip
+                    view[slot_of[track], frame] = points[body]
+                    seen[slot_of[track], frame] = True
+        return view, seen
+
+    def skeleton(self) -> np.ndarray | None:
+        """``(M, T, 25, 3)`` lifted from ``views()``; None when nobody is in view."""
+        slotted = self.views()
+        return None if slotted is None else bodies_from_image(*slotted)

@@ -30,20 +30,22 @@ def test_longest_seen_first_and_lost_people_continue_their_body() -> None:
         _frame((1, 2.0), (5, 3.0)),
     ]
     result = assemble(poses, fps=30.0, frame_size=(640, 480))
-    assert result.skeleton.shape == (2, 5, 25, 3)
-    assert (result.skeleton[0, :, 0, 0] == 2.0).all()  # track 1, seen in all five frames
-    assert result.skeleton[1, :, 0, 0].tolist() == [1.0, 1.0, 0.0, 3.0, 3.0]
+    assert result.world.shape == (2, 5, 25, 3)
+    assert (result.world[0, :, 0, 0] == 2.0).all()  # track 1, seen in all five frames
+    assert result.world[1, :, 0, 0].tolist() == [1.0, 1.0, 0.0, 3.0, 3.0]
     assert result.people_found == 3 and result.note == ""
+    # the scored skeleton is lifted from the same slots: present exactly where the world pose is
+    np.testing.assert_array_equal(np.abs(result.skeleton).sum(axis=(2, 3)) > 0, np.abs(result.world).sum(axis=(2, 3)) > 0)
 
 
 def test_a_third_overlapping_person_is_counted_but_not_kept() -> None:
     poses = [_frame((0, 1.0), (1, 2.0), (2, 3.0)), _frame((0, 1.0), (1, 2.0))]
     result = assemble(poses, fps=25.0, frame_size=(320, 240))
     assert result.people_found == 3
-    assert set(np.unique(result.skeleton)) == {1.0, 2.0}
+    assert set(np.unique(result.world)) == {1.0, 2.0}
 
 
 def test_nobody_found_says_so() -> None:
     result = assemble([_frame(), _frame()], fps=30.0, frame_size=(320, 240))
-    assert result.people_found == 0 and not result.skeleton.any()
+    assert result.people_found == 0 and not result.world.any()
     assert result.note == "nobody was found in any of the 2 frames"

@@ -18,6 +18,7 @@ from core.cache import cache_root
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
+CACHE_VERSION = "lifted1"  # changes whenever the extraction's result does (here: skeletons lifted from 2D)
 Extractor = Callable[..., VideoPose]
 
 
@@ -36,7 +37,7 @@ def cached_video_pose(
 
     ``extractor`` defaults to ``extract_video``, the app's pose pipeline.
     """
-    target = cache / f"{file_sha256(path)}-{'mirrored' if mirrored else 'plain'}.npz"
+    target = cache / f"{file_sha256(path)}-{'mirrored' if mirrored else 'plain'}-{CACHE_VERSION}.npz"
     if target.is_file():
         return _load(target), True
     pose = (extractor or extract_video)(path, mirrored=mirrored)
@@ -51,6 +52,7 @@ def _load(path: Path) -> VideoPose:
     with np.load(path, allow_pickle=False) as archive:
         return VideoPose(
             skeleton=archive["skeleton"],
+            world=archive["world"],
             image=archive["image"],
             visibility=archive["visibility"],
             fps=float(archive["fps"]),

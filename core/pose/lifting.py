@@ -216,3 +216,24 @@ def skeleton_from_image(points: np.ndarray, reference: np.ndarray | None = None,
     points = np.asarray(points, dtype=np.float64)
     placed = place(lift_clip(points, weights).astype(np.float64), points, reference)
     return complete_skeleton({name: placed[:, k] for k, name in enumerate(LIFT_JOINTS)})
+
+
+def bodies_from_image(image: np.ndarray, present: np.ndarray, weights: Path = WEIGHTS) -> np.ndarray:
+    """(M, T, 25, 2) NTU image joints of a real (not mirrored) view -> (M, T, 25, 3) skeletons.
+
+    Each body is made a skeleton over the frames it is ``present`` in (M, T), the others stay
+    zeros; all bodies are placed against one image reference, so people keep their distance apart.
+    """
+    from core.skeleton.layout import JOINT
+
+    image = np.asarray(image, dtype=np.float64)
+    present = np.asarray(present, dtype=bool)
+    out = np.zeros(image.shape[:-1] + (3,), dtype=np.float32)
+    index = [JOINT[name] for name in LIFT_JOINTS]
+    views = {body: image[body][present[body]][:, index] for body in range(len(image)) if present[body].any()}
+    if not views:
+        return out
+    reference = np.median(np.concatenate([points[:, _HIPS].mean(axis=1) for points in views.values()]), axis=0)
+    for body, points in views.items():
+        out[body][present[body]] = skeleton_from_image(points, reference, weights)
+    return out

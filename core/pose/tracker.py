@@ -39,9 +39,15 @@ class FramePose:
     """The people of one frame; P = 0 when nobody is in view."""
 
     world: np.ndarray  # (P, 25, 3) float32, metres, Kinect convention, travel included
-    image: np.ndarray  # (P, 25, 2) float32, pixels in the frame as given
+    image: np.ndarray  # (P, 25, 2) float32, pixels in the frame as given (for drawing)
     visibility: np.ndarray  # (P, 25) float32 in [0, 1]
     track_ids: list[int] = field(default_factory=list)
+    # (P, 25, 2) float32 pixels of the real (unmirrored) view MediaPipe saw: what the lifter reads
+    view: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.view is None:
+            object.__setattr__(self, "view", self.image)
 
     @property
     def people(self) -> int:
@@ -303,4 +309,5 @@ class PoseTracker:
             image=landmarks_to_ntu(image),
             visibility=np.clip(visibility_to_ntu(visibility), 0.0, 1.0),
             track_ids=track_ids,
+            view=landmarks_to_ntu(seen),
         )

@@ -1,5 +1,10 @@
 """Whole-video extraction: a video file in, an (M, T, 25, 3) skeleton array out.
 
+The skeleton the recogniser scores is lifted from each person's image joints by the project's
+lifter (``core.pose.lifting.bodies_from_image``), the rule the network was trained for (Penn
+Action's clips and the training windows seen through virtual cameras). MediaPipe's own metric
+world landmarks, with the travel recovered from the image, are kept beside it as ``world``.
+
 Decoding and downscaling run in a background thread (OpenCV releases the GIL) while MediaPipe
 works on the previous frame, so the two overlap on a multi-core machine. Poses are gathered as
 they come (no object per frame is kept), and a video longer than core.limits allows is refused.
@@ -19,6 +24,7 @@ import numpy as np
 
 from core import limits
 from core.pose.errors import PoseInputError
+from core.pose.lifting import bodies_from_image
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame, frame_too_large
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
@@ -34,7 +40,7 @@ Progress = Callable[[int, int | None], None]  # (frames done, total frames or No
 class VideoPose:
     """Skeletons of a video; a person absent from a frame is zeros there, as in NTU."""
 
-    skeleton: np.ndarray  # (M, T, 25, 3) float32, Kinect convention
+    skeleton: np.ndarray  # (M, T, 25, 3) float32, Kinect convention, lifted from the image joints
     image: np.ndarray  # (M, T, 25, 2) float32 pixels
     visibility: np.ndarray  # (M, T, 25) float32
     fps: float
@@ -42,6 +48,7 @@ class VideoPose:
     people_found: int  # distinct people tracked, including any beyond the M kept
     note: str = ""  # why the result is empty, when it is
     processing_s: float = 0.0  # wall time of decoding and estimation, model loading excluded
+    world: np.ndarray | None = None  # (M, T, 25, 3) float32: MediaPipe's world landmarks plus travel
 
     @property
     def num_frames(self) -> int:
@@ -51,6 +58,7 @@ class VideoPose:
         np.savez_compressed(
             path,
             skeleton=self.skeleton,
+            world=self.skeleton if self.world is None else self.world,
             image=self.image,
             visibility=self.visibility,
             fps=np.float32(self.fps),
@@ -124,7 +132,7 @@ class PoseCollector:
 
     def __init__(self) -> None:
         self.frames = 0
-        self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 6): world xyz, image xy, visibility
+        self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 8): world xyz, image xy, view xy, visibility
         self._frame_numbers: dict[int, list[int]] = {}
 
     def add(self, pose: FramePose) -> None:
@@ -132,28 +140,32 @@ class PoseCollector:
             numbers = self._frame_numbers.setdefault(track, [])
             rows = self._rows.get(track)
             if rows is None or len(numbers) == len(rows):
-                grown = np.zeros((max(64, 2 * len(numbers)), NUM_JOINTS, 6), np.float32)
+                grown = np.zeros((max(64, 2 * len(numbers)), NUM_JOINTS, 8), np.float32)
                 if rows is not None:
                     grown[: len(numbers)] = rows
                 rows = self._rows[track] = grown
             rows[len(numbers), :, :3] = pose.world[person]
             rows[len(numbers), :, 3:5] = pose.image[person]
-            rows[len(numbers), :, 5] = pose.visibility[person]
+            rows[len(numbers), :, 5:7] = pose.view[person]
+            rows[len(numbers), :, 7] = pose.visibility[person]
             numbers.append(self.frames)
         self.frames += 1
 
     def result(self, fps: float, frame_size: tuple[int, int], processing_s: float = 0.0) -> VideoPose:
         """Fixed (M, T, ...) arrays with M = 2 bodies; a person absent from a frame is zeros there."""
-        values = np.zeros((MAX_BODIES, self.frames, NUM_JOINTS, 6), np.float32)
+        values = np.zeros((MAX_BODIES, self.frames, NUM_JOINTS, 8), np.float32)
+        present = np.zeros((MAX_BODIES, self.frames), bool)
         frames_of = {track: set(numbers) for track, numbers in self._frame_numbers.items()}
         for slot, tracks in enumerate(slots_of_tracks(frames_of, MAX_BODIES)):
             for track in tracks:
                 numbers = self._frame_numbers[track]
                 values[slot, numbers] = self._rows[track][: len(numbers)]
+                present[slot, numbers] = True
         people = len(self._frame_numbers)
         note = "" if people else f"nobody was found in any of the {self.frames} frames"
-        return VideoPose(np.ascontiguousarray(values[..., :3]), np.ascontiguousarray(values[..., 3:5]),
-                         np.ascontiguousarray(values[..., 5]), fps, frame_size, people, note, processing_s)
+        return VideoPose(bodies_from_image(values[..., 5:7], present), np.ascontiguousarray(values[..., 3:5]),
+                         np.ascontiguousarray(values[..., 7]), fps, frame_size, people, note, processing_s,
+                         world=np.ascontiguousarray(values[..., :3]))
 
 
 def assemble(

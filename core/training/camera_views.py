@@ -23,10 +23,8 @@ MAX_PITCH_DEG = 15.0
 PLACE_DISTANCE_M = (2.5, 5.0)
 OFFSET_SHARE = 0.02  # of the body's RMS image spread: the detector's constant error per joint
 JITTER_SHARE = 0.01  # the same, drawn afresh every frame
-MIN_FRAMES = 2
-_LIFT_INDEX = [JOINT[name] for name in lifting.LIFT_JOINTS]
+MIN_FRAMES = 2  # a body seen in fewer frames is left as it is
 _ROOT = JOINT["spine_base"]
-_HIPS = [lifting.LIFT_JOINTS.index("left_hip"), lifting.LIFT_JOINTS.index("right_hip")]
 
 
 def lifted_view(window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -38,17 +36,12 @@ def lifted_view(window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     centre = bodies[present][:, _ROOT].mean(axis=0)
     pitch = np.radians(rng.uniform(-MAX_PITCH_DEG, MAX_PITCH_DEG))
     turn = rotation_matrix(np.array([pitch, 0.0, 0.0])) @ rotation_matrix(np.array([0.0, rng.uniform(-np.pi, np.pi), 0.0]))
-    distance = rng.uniform(*PLACE_DISTANCE_M)
-    images = {}
+    camera = (bodies - centre) @ turn.T + [0.0, 0.0, rng.uniform(*PLACE_DISTANCE_M)]
+    image = np.zeros(bodies.shape[:-1] + (2,))
     for body in range(len(bodies)):
-        if present[body].sum() >= MIN_FRAMES:
-            camera = (bodies[body][present[body]] - centre) @ turn.T + [0.0, 0.0, distance]
-            images[body] = _detected(_project(camera[:, _LIFT_INDEX]), rng)
-    reference = np.median(np.concatenate([points[:, _HIPS].mean(axis=1) for points in images.values()]), axis=0)
-    out = np.zeros_like(bodies, dtype=np.float32)
-    for body, points in images.items():
-        out[body][present[body]] = lifting.skeleton_from_image(points, reference)
-    return out
+        if present[body].any():
+            image[body][present[body]] = _detected(_project(camera[body][present[body]]), rng)
+    return lifting.bodies_from_image(image, present)
 
 
 def _project(camera: np.ndarray) -> np.ndarray:
@@ -57,8 +50,8 @@ def _project(camera: np.ndarray) -> np.ndarray:
 
 
 def _detected(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Image joints with a 2D detector's error: a constant offset per joint plus per-frame jitter."""
-    root = points[:, _HIPS].mean(axis=1)
+    """(T, 25, 2) image joints with a 2D detector's error: a constant offset per joint plus jitter."""
+    root = points[:, _ROOT]
     spread = float(np.median(np.sqrt(((points - root[:, None]) ** 2).sum(-1).mean(-1))))
     offset = rng.normal(size=(1,) + points.shape[1:]) * OFFSET_SHARE * spread
     jitter = rng.normal(size=points.shape) * JITTER_SHARE * spread

@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
                         help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
+    parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
                         help="encode the prototypes and prompts of every vocabulary action (only the --corpus's "
@@ -94,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, mirror=True)
     if args.motion:
         config = replace(config, motion=True)
+    if args.seed is not None:
+        config = replace(config, seed=args.seed)
     if args.lifted_share is not None:
         if not 0 <= args.lifted_share <= 1:
             raise ValueError("--lifted-share must be between 0 and 1")
