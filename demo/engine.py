@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -83,12 +83,18 @@ class SharedRecognizer:
         """Encode labels in the background; the future gives the LabelSet."""
         return self._worker.submit(self.encode_labels, labels)
 
-    def submit_rank(self, skeleton: np.ndarray, labels, times: np.ndarray | None = None) -> Future:
-        """Rank in the background; the future gives ``(ranking, milliseconds spent)``."""
+    def submit_rank(
+        self, skeleton: np.ndarray | Callable[[], np.ndarray], labels, times: np.ndarray | None = None
+    ) -> Future:
+        """Rank in the background; the future gives ``(ranking, milliseconds spent)``.
+
+        ``skeleton`` may be a function that builds it (the live window's lifting), so that work
+        is done on the background worker too, not on the frame's thread.
+        """
 
         def timed():
             tic = time.perf_counter()
-            ranking = self.rank(skeleton, labels, times=times)
+            ranking = self.rank(skeleton() if callable(skeleton) else skeleton, labels, times=times)
             return ranking, (time.perf_counter() - tic) * 1000
 
         return self._worker.submit(timed)

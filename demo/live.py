@@ -160,7 +160,7 @@ class LiveSession:
             self.ranking = None
             return
         self._pending = self.recognizer.submit_rank(
-            self.window.skeleton(), self.label_state.label_set, times=self.window.times())
+            self.window.snapshot(), self.label_state.label_set, times=self.window.times())
         self._pending_labels = self.label_state.label_set
         self._last_score_s = now_s
 

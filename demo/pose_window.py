@@ -9,6 +9,8 @@ Each body is lifted from its image joints over the window, as a video's are (cor
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -70,7 +72,13 @@ class PoseWindow:
                     seen[slot_of[track], frame] = True
         return view, seen
 
+    def snapshot(self) -> Callable[[], np.ndarray] | None:
+        """The window's bodies as they are now, lifted when the result is called (the live path
+        calls it on its background worker); None when nobody is in view."""
+        slotted = self.views()
+        return None if slotted is None else partial(bodies_from_image, *slotted)
+
     def skeleton(self) -> np.ndarray | None:
         """``(M, T, 25, 3)`` lifted from ``views()``; None when nobody is in view."""
-        slotted = self.views()
-        return None if slotted is None else bodies_from_image(*slotted)
+        lifted = self.snapshot()
+        return None if lifted is None else lifted()
