@@ -49,7 +49,7 @@ def test_the_constants_are_what_the_a001_video_and_kinect_pair_measure() -> None
         pytest.skip(f"pose model cannot be obtained here: {error}")
     kinect = read_skeleton(skeleton_file)
     pose = extract_video(video_file, mirrored=True, horizontal_fov_deg=noise_profile.NTU_COLOUR_FOV_DEG)
-    profile = noise_profile.measure(pose.skeleton[0], kinect.joints[0], kinect.joint_tracking[0])
+    profile = noise_profile.measure(pose.world[0], kinect.joints[0], kinect.joint_tracking[0])  # the world landmarks
     for name in ("BIAS_TORSOS", "WOBBLE_TORSOS", "DEPTH_NOISE_TORSOS"):
         np.testing.assert_allclose(getattr(noise_profile, name), profile[name.lower()], atol=0.01, err_msg=name)
     assert noise_profile.WOBBLE_FRAMES == profile["wobble_frames"]

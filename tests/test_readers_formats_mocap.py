@@ -11,6 +11,7 @@ from scipy.io import savemat
 from core.data import hdm05, penn_action
 from core.data.asf_amc import INCH_M, positions, read_amc, read_asf
 from core.data.sample import MalformedFileError
+from core.pose import lifting
 from core.skeleton.layout import JOINT
 
 _ASF = """# a two-bone chain
@@ -158,7 +159,7 @@ def test_penn_action_clip_is_lifted_facing_the_camera_with_its_official_half(tmp
     assert joints.shape == (8, 25, 3)
     assert np.all(joints[:, JOINT["right_shoulder"], 0] > joints[:, JOINT["left_shoulder"], 0])
     assert np.all(joints[:, JOINT["head"], 1] > joints[:, JOINT["spine_base"], 1] + 0.3)
-    assert np.allclose(joints[:, JOINT["spine_base"]], (0.0, 0.0, penn_action.DISTANCE_M), atol=1e-5)
+    assert np.allclose(joints[:, JOINT["spine_base"]], (0.0, 0.0, lifting.PLACE_DEPTH_M), atol=1e-5)
 
 
 def test_penn_action_malformed_or_mostly_hidden_clips_are_reported(tmp_path):

@@ -21,7 +21,10 @@ Kinect's by one rotation and translation for the whole clip, fitted on the joint
   Kinect give (field of view 84 degrees, NTU's colour camera).
 
 Errors are taken on the frames where Kinect tracked the joint (not where it inferred it, as
-with this subject's left arm).
+with this subject's left arm). The profile is of MediaPipe's world landmarks with the recovered
+travel (``VideoPose.world``), on which the shipped weights' augmentation was sized; the app now
+scores the skeleton lifted from the image joints (``VideoPose.skeleton``), about as close to
+Kinect on this clip (README, *Pose extraction*).
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     kinect = read_skeleton(skeleton_file)
     pose = extract_video(video_file, mirrored=True, horizontal_fov_deg=NTU_COLOUR_FOV_DEG)
     frames = min(kinect.num_frames, pose.num_frames)
-    profile = measure(pose.skeleton[0, :frames], kinect.joints[0, :frames], kinect.joint_tracking[0, :frames])
+    profile = measure(pose.world[0, :frames], kinect.joints[0, :frames], kinect.joint_tracking[0, :frames])
     print(f"{CLIP}: {frames} frames, Kinect torso {profile['torso_m']:.3f} m")
     print(f"{'joint':16s} {'err cm':>7s} {'jit MP':>7s} {'jit K':>7s} {'bias T':>7s} {'wobble T':>8s} {'depth T':>7s}")
     for j, name in enumerate(JOINT_NAMES):
