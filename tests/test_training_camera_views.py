@@ -10,6 +10,7 @@ from core.skeleton.layout import JOINT
 from core.skeleton.transforms import present_frames, rotation_matrix
 from core.training.camera_views import lifted_view
 from tests.test_skeleton import _REST, _moving_sequence
+from tests.test_training_augment import _spine_from_vertical_deg
 
 
 def _camera_window(frames: int = 32, lying: bool = False) -> np.ndarray:
@@ -22,12 +23,6 @@ def _camera_window(frames: int = 32, lying: bool = False) -> np.ndarray:
     window[0] = body + [0.0, 0.0, 3.0]
     window[0, 7] = 0.0  # a frame without the body
     return window
-
-
-def _spine_from_vertical_deg(window: np.ndarray) -> np.ndarray:
-    body = window[0][present_frames(window)[0]]
-    spine = body[:, JOINT["spine_shoulder"]] - body[:, JOINT["spine_base"]]
-    return np.degrees(np.arccos(spine[:, 1] / np.linalg.norm(spine, axis=-1)))
 
 
 def test_a_lifted_view_keeps_absent_frames_and_is_seeded() -> None:
