@@ -52,7 +52,7 @@ def _load(path: Path) -> VideoPose:
     with np.load(path, allow_pickle=False) as archive:
         return VideoPose(
             skeleton=archive["skeleton"],
-            world=archive["world"],
+            world=archive["world"] if "world" in archive.files else None,
             image=archive["image"],
             visibility=archive["visibility"],
             fps=float(archive["fps"]),

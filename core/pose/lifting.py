@@ -40,6 +40,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.data.synthesis import complete_skeleton
+from core.skeleton.layout import JOINT
+
 WEIGHTS = Path(__file__).resolve().parent / "lifter.safetensors"
 LIFT_JOINTS: tuple[str, ...] = (
     "head",
@@ -211,8 +214,6 @@ def place(lifted: np.ndarray, points: np.ndarray, reference: np.ndarray | None =
 
 def skeleton_from_image(points: np.ndarray, reference: np.ndarray | None = None, weights: Path = WEIGHTS) -> np.ndarray:
     """(T, 13, 2) image joints of one body in one clip -> (T, 25, 3) float32 NTU skeleton (see above)."""
-    from core.data.synthesis import complete_skeleton
-
     points = np.asarray(points, dtype=np.float64)
     placed = place(lift_clip(points, weights).astype(np.float64), points, reference)
     return complete_skeleton({name: placed[:, k] for k, name in enumerate(LIFT_JOINTS)})
@@ -224,8 +225,6 @@ def bodies_from_image(image: np.ndarray, present: np.ndarray, weights: Path = WE
     Each body is made a skeleton over the frames it is ``present`` in (M, T), the others stay
     zeros; all bodies are placed against one image reference, so people keep their distance apart.
     """
-    from core.skeleton.layout import JOINT
-
     image = np.asarray(image, dtype=np.float64)
     present = np.asarray(present, dtype=bool)
     out = np.zeros(image.shape[:-1] + (3,), dtype=np.float32)

@@ -43,11 +43,7 @@ class FramePose:
     visibility: np.ndarray  # (P, 25) float32 in [0, 1]
     track_ids: list[int] = field(default_factory=list)
     # (P, 25, 2) float32 pixels of the real (unmirrored) view MediaPipe saw: what the lifter reads
-    view: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        if self.view is None:
-            object.__setattr__(self, "view", self.image)
+    view: np.ndarray = field(kw_only=True)
 
     @property
     def people(self) -> int:
@@ -59,6 +55,7 @@ class FramePose:
             world=np.zeros((0, NUM_JOINTS, 3), np.float32),
             image=np.zeros((0, NUM_JOINTS, 2), np.float32),
             visibility=np.zeros((0, NUM_JOINTS), np.float32),
+            view=np.zeros((0, NUM_JOINTS, 2), np.float32),
         )
 
 

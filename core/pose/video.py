@@ -58,7 +58,7 @@ class VideoPose:
         np.savez_compressed(
             path,
             skeleton=self.skeleton,
-            world=self.skeleton if self.world is None else self.world,
+            **({} if self.world is None else {"world": self.world}),
             image=self.image,
             visibility=self.visibility,
             fps=np.float32(self.fps),
