@@ -106,6 +106,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     straight = trainer.train(task, bank, TINY, "full", tmp_path / "straight", torch.device("cpu"), quiet=True)
     model, metadata = load_checkpoint(straight)
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
+    assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
+                                  "backbone": "trained in this run"}
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
     assert all("validation_zsl" in r for r in records if r.get("stage") == "context")
@@ -122,7 +124,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
         trainer.train(task, bank, TINY, "full", tmp_path / "resumed", torch.device("cpu"), quiet=True)
     monkeypatch.setattr(trainer.RunLog, "write", original_write)
     resumed = trainer.train(task, bank, TINY, "full", tmp_path / "resumed", torch.device("cpu"), resume=True, quiet=True)
-    again, _ = load_checkpoint(resumed)
+    again, resumed_metadata = load_checkpoint(resumed)
+    assert resumed_metadata["recipe"]["backbone"] == "trained in this run"
     for (name, a), (_, b) in zip(model.state_dict().items(), again.state_dict().items()):
         assert torch.allclose(a.float(), b.float(), atol=1e-5), name
     events = [r.get("event") for r in _read_log(tmp_path / "resumed" / "train_log.jsonl")]
@@ -136,7 +139,10 @@ def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> No
     trainer.train(task, bank, TINY, "full", tmp_path / "a", torch.device("cpu"), backbone_path=backbone,
                   pretrain_only=True, quiet=True)
     assert backbone.exists() and not (tmp_path / "a" / "model.safetensors").exists()
-    trainer.train(task, bank, TINY, "baseline", tmp_path / "b", torch.device("cpu"), backbone_path=backbone, quiet=True)
+    reused = trainer.train(task, bank, replace(TINY, lifted_share=0.5), "baseline", tmp_path / "b",
+                           torch.device("cpu"), backbone_path=backbone, quiet=True)
+    assert load_checkpoint(reused)[1]["recipe"]["backbone"] == "backbone.pt"  # the swap runs say where it came from
+    assert load_checkpoint(reused)[1]["recipe"]["lifted_share"] == 0.5
     assert not any(r.get("stage") == "pretrain" for r in _read_log(tmp_path / "b" / "train_log.jsonl"))
     for other in (replace(TINY, channels=(4,) * 10), replace(TINY, motion=True)):
         with pytest.raises(ValueError, match="another config or split"):

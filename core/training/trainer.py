@@ -277,9 +277,11 @@ def train(
                 or saved.get("motion", False) != model_config.backbone.motion):
             raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
         backbone_state = saved["backbone"]
+        backbone_source = "trained in this run" if backbone_path.parent == out_dir else backbone_path.name  # resumed or shared
         log.write(event="backbone", source=str(backbone_path))
     else:
         backbone_state = pretrain_backbone(task, config, model_config, device, out_dir, log, resume)
+        backbone_source = "trained in this run"
         backbone_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = backbone_path.with_name(backbone_path.name + ".tmp")
         torch.save({"backbone": backbone_state, "channels": list(model_config.backbone.channels),
@@ -290,11 +292,15 @@ def train(
         return backbone_path
     model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
     path = out_dir / MODEL_FILE
+    # The options that change what the network saw, and where a reused backbone came from, so that a
+    # checkpoint says how it was trained (the backbone-swap runs of the README differ only there).
+    recipe = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
+              "lifted_share": config.lifted_share, "backbone": backbone_source}
     save_checkpoint(path, model, {
         "split": task.name, "variant": variant, "config": config.name, "seed": config.seed,
         "train_actions": task.train_actions, "validation_actions": task.validation_actions,
         "unseen_actions": task.unseen_actions, "pretrain_epochs": config.pretrain_epochs,
-        "context_epochs": config.context_epochs,
+        "context_epochs": config.context_epochs, "recipe": recipe,
     })
     log.write(event="done", model=str(path), seconds=round(time.time() - started, 1))
     return path
