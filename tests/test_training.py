@@ -141,8 +141,9 @@ def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> No
     assert backbone.exists() and not (tmp_path / "a" / "model.safetensors").exists()
     reused = trainer.train(task, bank, replace(TINY, lifted_share=0.5), "baseline", tmp_path / "b",
                            torch.device("cpu"), backbone_path=backbone, quiet=True)
-    assert load_checkpoint(reused)[1]["recipe"]["backbone"] == "backbone.pt"  # the swap runs say where it came from
-    assert load_checkpoint(reused)[1]["recipe"]["lifted_share"] == 0.5
+    recipe = load_checkpoint(reused)[1]["recipe"]
+    assert recipe["backbone"] == "backbone.pt"  # the swap runs say where it came from
+    assert recipe["lifted_share"] == 0.5
     assert not any(r.get("stage") == "pretrain" for r in _read_log(tmp_path / "b" / "train_log.jsonl"))
     for other in (replace(TINY, channels=(4,) * 10), replace(TINY, motion=True)):
         with pytest.raises(ValueError, match="another config or split"):

@@ -267,8 +267,10 @@ def train(
     model_config = config.model_config(variant)
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
-    log.write(event="start", config=config.name, mirror=config.mirror, balance=config.balance, motion=config.motion,
-              lifted_share=config.lifted_share,
+    # The options that change what the network saw: in the log and in the checkpoint's metadata.
+    options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
+               "lifted_share": config.lifted_share}
+    log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
     if backbone_path.exists():
@@ -292,10 +294,9 @@ def train(
         return backbone_path
     model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
     path = out_dir / MODEL_FILE
-    # The options that change what the network saw, and where a reused backbone came from, so that a
-    # checkpoint says how it was trained (the backbone-swap runs of the README differ only there).
-    recipe = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
-              "lifted_share": config.lifted_share, "backbone": backbone_source}
+    # With where a reused backbone came from, so that a checkpoint says how it was trained (the
+    # README's backbone-swap runs differ there).
+    recipe = {**options, "backbone": backbone_source}
     save_checkpoint(path, model, {
         "split": task.name, "variant": variant, "config": config.name, "seed": config.seed,
         "train_actions": task.train_actions, "validation_actions": task.validation_actions,
