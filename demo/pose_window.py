@@ -51,7 +51,7 @@ class PoseWindow:
         return len(slots), slot_of, present
 
     def times(self) -> np.ndarray | None:
-        """Seconds of the frames ``skeleton()`` holds: the window is resampled by these, not by index."""
+        """Seconds of the frames ``snapshot()`` lifts: the window is resampled by these, not by index."""
         bodies, _, present = self._slotted_frames()
         if not bodies:
             return None
@@ -77,8 +77,3 @@ class PoseWindow:
         calls it on its background worker); None when nobody is in view."""
         slotted = self.views()
         return None if slotted is None else partial(bodies_from_image, *slotted)
-
-    def skeleton(self) -> np.ndarray | None:
-        """``(M, T, 25, 3)`` lifted from ``views()``; None when nobody is in view."""
-        lifted = self.snapshot()
-        return None if lifted is None else lifted()

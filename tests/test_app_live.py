@@ -71,7 +71,7 @@ def test_mirrored_and_unmirrored_frames_give_the_same_left_and_right(recognizer,
         session, clock = _session(recognizer, mirrored)
         frames = [np.ascontiguousarray(f[:, ::-1]) for f in camera_frames] if mirrored else camera_frames
         _run(session, clock, frames)
-        results[mirrored] = (session.window.skeleton()[0], session.last_pose)
+        results[mirrored] = (session.window.snapshot()()[0], session.last_pose)
         session.close()
     for mirrored, (world, pose) in results.items():
         # Kinect convention: X grows towards the subject's right.
