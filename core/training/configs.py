@@ -74,6 +74,11 @@ CONFIGS: dict[str, TrainConfig] = {
     # The cpu network on half the epochs: with 134 actions one split of the zero-shot table (backbone
     # plus two heads) takes about 20 minutes here instead of 35.
     "cpu-short": replace(_CPU, name="cpu-short", pretrain_epochs=4, context_epochs=3),
+    # The cpu network trained 2.5x longer (4279 s here for split 'all'): the cpu config's training
+    # accuracy is still rising at its last epoch. Fits the corpus better (Penn's test half top-1
+    # 82.6 -> 91.0 %) but not the real clips (0.29 / 0.48 -> 0.35 / 0.42) and loses the A001 video
+    # check, so the shipped weights stay on `cpu` (README, *Longer training*).
+    "cpu-long": replace(_CPU, name="cpu-long", pretrain_epochs=20, context_epochs=12),
     # Seconds on a CPU: exercises every code path in tests, learns nothing useful.
     "tiny": TrainConfig(
         name="tiny",
