@@ -87,6 +87,27 @@ def test_a_motion_backbone_keeps_its_interface_and_its_switch_survives_a_checkpo
     assert not ModelConfig.from_dict(legacy).backbone.motion
 
 
+def test_an_image_plane_backbone_ignores_depth_and_its_switch_survives_a_checkpoint(tmp_path) -> None:
+    config = ModelConfig(backbone=BackboneConfig(channels=TINY.backbone.channels, depth=False), window=16, kpd_hidden=8)
+    model = SkeletonContext(config).eval()
+    x = _skeletons(3)
+    other_depth = x.clone()
+    other_depth[:, 0, ..., 2] = torch.randn(3, 16, 25)
+    with torch.no_grad():
+        assert torch.equal(model(x)["spatial"], model(other_depth)["spatial"])
+        moved = x.clone()
+        moved[:, 0, ..., 0] += 0.5 * torch.randn(3, 16, 25)  # the image plane still counts
+        assert not torch.equal(model(x)["spatial"], model(moved)["spatial"])
+        depth_model = SkeletonContext(TINY).eval()
+        assert not torch.equal(depth_model(x)["spatial"], depth_model(other_depth)["spatial"])
+    save_checkpoint(tmp_path / "plane.safetensors", model, {})
+    loaded, _ = load_checkpoint(tmp_path / "plane.safetensors")
+    assert not loaded.config.backbone.depth
+    legacy = config.to_dict()
+    del legacy["backbone"]["depth"]
+    assert ModelConfig.from_dict(legacy).backbone.depth  # older checkpoints saw depth
+
+
 def test_absent_bodies_do_not_change_the_embedding() -> None:
     model = SkeletonContext(TINY).eval()
     single = _skeletons(2)

@@ -79,13 +79,23 @@ def test_a_body_is_absent_before_it_appears() -> None:
     assert np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
 
 
-def test_training_windows_are_inference_windows() -> None:
+@pytest.mark.parametrize("face_camera", [True, False])
+def test_training_windows_are_inference_windows(face_camera: bool) -> None:
+    policy = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8, face_camera=face_camera)
     clip = linear_clip(60, 15.0)
     times = frame_times(60, 15.0)
-    start = np.random.default_rng(7).uniform(0.0, times[-1] - POLICY.duration_s)
-    expected = prepared_window(clip, times, start, POLICY)
-    assert np.array_equal(training_window(clip, 15.0, POLICY, np.random.default_rng(7)), expected)
+    start = np.random.default_rng(7).uniform(0.0, times[-1] - policy.duration_s)
+    expected = prepared_window(clip, times, start, policy)
+    assert np.array_equal(training_window(clip, 15.0, policy, np.random.default_rng(7)), expected)
     assert expected.shape == (2, 16, 25, 3)
+
+
+def test_a_network_without_depth_gets_windows_in_the_cameras_view() -> None:
+    from core.model.shiftgcn import BackboneConfig
+
+    assert WindowPolicy.of(ModelConfig()).face_camera
+    plane = WindowPolicy.of(ModelConfig(backbone=BackboneConfig(depth=False)))
+    assert not plane.face_camera
 
 
 def test_poolings_return_distributions_and_mean_outvotes_one_bad_window() -> None:

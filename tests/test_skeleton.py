@@ -103,6 +103,17 @@ def test_normalize_keeps_a_lean_and_turns_the_body_to_face_the_camera() -> None:
     np.testing.assert_allclose(out[0, JOINT["spine_mid"]], 0.0, atol=1e-5)
 
 
+def test_normalize_without_facing_keeps_the_cameras_view_and_still_centres_and_sizes() -> None:
+    side_view = rotate(_moving_sequence(3), _yaw(1.2))
+    out = normalize(side_view, unit_scale=True, face_camera=False)
+    np.testing.assert_allclose(out[0, JOINT["spine_mid"]], 0.0, atol=1e-5)
+    assert torso_length(out) == pytest.approx(1.0, abs=1e-4)
+    scale = torso_length(side_view)
+    np.testing.assert_allclose(out, (side_view - side_view[0, JOINT["spine_mid"]]) / scale, atol=1e-5)
+    faced = normalize(side_view, unit_scale=True)
+    assert not np.allclose(out, faced, atol=1e-2)
+
+
 def test_facing_survives_left_right_swaps_in_a_side_view() -> None:
     side_view = rotate(_moving_sequence(4, frames=20), _yaw(np.pi / 2))  # right side towards the camera
     expected = normalize(side_view)

@@ -107,7 +107,7 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     model, metadata = load_checkpoint(straight)
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
-                                  "backbone": "trained in this run"}
+                                  "depth": True, "backbone": "trained in this run"}
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
     assert all("validation_zsl" in r for r in records if r.get("stage") == "context")
@@ -145,10 +145,20 @@ def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> No
     assert recipe["backbone"] == "backbone.pt"  # the swap runs say where it came from
     assert recipe["lifted_share"] == 0.5
     assert not any(r.get("stage") == "pretrain" for r in _read_log(tmp_path / "b" / "train_log.jsonl"))
-    for other in (replace(TINY, channels=(4,) * 10), replace(TINY, motion=True)):
+    for other in (replace(TINY, channels=(4,) * 10), replace(TINY, motion=True), replace(TINY, depth=False)):
         with pytest.raises(ValueError, match="another config or split"):
             trainer.train(task, bank, other, "full", tmp_path / "c", torch.device("cpu"), backbone_path=backbone,
                           quiet=True)
+
+
+def test_an_image_plane_model_is_trained_and_scored_without_depth_and_in_the_cameras_view(tmp_path, synthetic_bank) -> None:
+    from core.recognition.recognizer import Recognizer
+
+    path = trainer.train(synthetic_task(), TextBank(synthetic_bank), replace(TINY, depth=False, context_epochs=1),
+                         "full", tmp_path / "plane", torch.device("cpu"), quiet=True)
+    model, metadata = load_checkpoint(path)
+    assert not model.config.backbone.depth and metadata["recipe"]["depth"] is False
+    assert Recognizer(model, "cpu").policy == WindowPolicy(model.config.window_s, model.config.window, face_camera=False)
 
 
 def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:

@@ -25,6 +25,9 @@ class BackboneConfig:
     # Also feed each joint's frame-to-frame motion, as 3 more input channels: the first block then
     # sees speed directly (walking vs running) instead of having to learn differences from positions.
     motion: bool = False
+    # Whether the network sees the depth coordinate. Off, it sees the image plane only (depth set to
+    # zero as it enters): a webcam's depth is the lifter's guess, its image coordinates are measured.
+    depth: bool = True
 
     @property
     def out_channels(self) -> int:
@@ -173,6 +176,8 @@ class ShiftGCN(nn.Module):
             raise ValueError(f"expected input (N, M, T, {NUM_JOINTS}, {self.config.in_channels}), got {tuple(x.shape)}")
         batch, bodies, frames, joints, coords = x.shape
         present = x.abs().flatten(2).sum(-1) > 0
+        if not self.config.depth:
+            x = torch.cat([x[..., :2], torch.zeros_like(x[..., 2:])], dim=-1)
         flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
         if len(flat) == 0:
             return x.new_zeros((batch, bodies, self.config.out_channels, self.output_frames(frames), joints)), present

@@ -100,18 +100,22 @@ def torso_length(sequence: np.ndarray) -> float:
     return float(np.linalg.norm(spine, axis=-1).mean())
 
 
-def normalize(sequence: np.ndarray, unit_scale: bool = False) -> np.ndarray:
+def normalize(sequence: np.ndarray, unit_scale: bool = False, face_camera: bool = True) -> np.ndarray:
     """Centre on the first frame's spine and turn about the vertical to face the camera.
 
     Gravity stays: the camera's Y axis is kept as up, so lying, bending and falling bodies look
     it. Idempotent: the normalised body already has its origin at zero and faces the camera.
-    With ``unit_scale`` the torso length becomes 1, which removes the subject's size.
+    With ``unit_scale`` the torso length becomes 1, which removes the subject's size. Without
+    ``face_camera`` the body keeps the camera's view of it (for a network that sees the image
+    plane only, where turning a side view to the front would need the depth it does not trust).
     """
     bodies = as_bodies(sequence)
     frame = body_frame(bodies)
     if frame is None:
         return _like_input(bodies.copy(), sequence)
     origin, rotation = frame
+    if not face_camera:
+        rotation = np.eye(3, dtype=np.float32)
     present = present_frames(bodies)[..., None, None]
     out = (bodies - origin) @ rotation.T
     if unit_scale:

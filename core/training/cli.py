@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, help="data-loading processes on CUDA (default: the config's)")
     parser.add_argument("--mirror", action="store_true", help="mirror half the training windows left/right (sided labels swap)")
     parser.add_argument("--motion", action="store_true", help="feed joint motion to the backbone as extra channels")
+    parser.add_argument("--no-depth", action="store_true", help="the network sees the image plane only (no depth)")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
@@ -95,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, mirror=True)
     if args.motion:
         config = replace(config, motion=True)
+    if args.no_depth:
+        config = replace(config, depth=False)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     if args.lifted_share is not None:

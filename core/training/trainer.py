@@ -269,14 +269,15 @@ def train(
     started = time.time()
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
-               "lifted_share": config.lifted_share}
+               "lifted_share": config.lifted_share, "depth": config.depth}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
     if backbone_path.exists():
         saved = load_saved_state(backbone_path, "cpu")
         if (tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions
-                or saved.get("motion", False) != model_config.backbone.motion):
+                or saved.get("motion", False) != model_config.backbone.motion
+                or saved.get("depth", True) != model_config.backbone.depth):
             raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
         backbone_state = saved["backbone"]
         backbone_source = "trained in this run" if backbone_path.parent == out_dir else backbone_path.name  # resumed or shared
@@ -287,7 +288,8 @@ def train(
         backbone_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = backbone_path.with_name(backbone_path.name + ".tmp")
         torch.save({"backbone": backbone_state, "channels": list(model_config.backbone.channels),
-                    "motion": model_config.backbone.motion, "classes": task.train_actions}, temporary)
+                    "motion": model_config.backbone.motion, "depth": model_config.backbone.depth,
+                    "classes": task.train_actions}, temporary)
         temporary.replace(backbone_path)
         log.write(event="pretrained", seconds=round(time.time() - started, 1))
     if pretrain_only:
