@@ -44,8 +44,8 @@ class TrainConfig:
     lifted_share: float = 0.0
     # Whether the network sees depth (BackboneConfig.depth). Off: the image plane only, each window in
     # the camera's view (training turns it to any side anyway), so a webcam's guessed depth is unused.
-    # On: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within the seeds'
-    # spread), Penn's test half 83.1 % against 82.6 %, and lost the A001 .skeleton check (README).
+    # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within
+    # the seeds' spread), Penn's test half 83.1 % against 82.6 %, and lost the A001 .skeleton check.
     depth: bool = True
 
     def model_config(self, variant: str) -> ModelConfig:
