@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.model.network import ModelConfig
+from core.model.shiftgcn import BackboneConfig
 from core.recognition.windows import (
     POOLINGS, WindowPolicy, cut_window, frame_times, prepared_window, training_window, window_starts,
 )
@@ -91,8 +92,6 @@ def test_training_windows_are_inference_windows(face_camera: bool) -> None:
 
 
 def test_a_network_without_depth_gets_windows_in_the_cameras_view() -> None:
-    from core.model.shiftgcn import BackboneConfig
-
     assert WindowPolicy.of(ModelConfig()).face_camera
     plane = WindowPolicy.of(ModelConfig(backbone=BackboneConfig(depth=False)))
     assert not plane.face_camera

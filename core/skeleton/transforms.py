@@ -70,19 +70,20 @@ def _facing_right_axis(main: np.ndarray) -> np.ndarray | None:
     return axis * sign
 
 
-def body_frame(sequence: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def body_frame(sequence: np.ndarray, face_camera: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """Origin and rotation that make the first body face the camera, keeping the camera's up.
 
     Only the rotation about the vertical (Y) axis is removed: a push-up stays horizontal, a fall
     keeps its tilt. One rigid transform for the whole clip keeps the motion (turns, travel)
-    intact. Returns None when no frame holds a body.
+    intact. Without ``face_camera`` the rotation is the identity (the camera's view is kept).
+    Returns None when no frame holds a body.
     """
     bodies = as_bodies(sequence)
     main = bodies[0][present_frames(bodies)[0]]
     if len(main) == 0:
         return None
     origin = main[0, JOINT["spine_mid"]].astype(np.float32)
-    right = _facing_right_axis(main)
+    right = _facing_right_axis(main) if face_camera else None
     if right is None:
         return origin, np.eye(3, dtype=np.float32)
     x, z = right
@@ -110,12 +111,10 @@ def normalize(sequence: np.ndarray, unit_scale: bool = False, face_camera: bool 
     plane only, where turning a side view to the front would need the depth it does not trust).
     """
     bodies = as_bodies(sequence)
-    frame = body_frame(bodies)
+    frame = body_frame(bodies, face_camera)
     if frame is None:
         return _like_input(bodies.copy(), sequence)
     origin, rotation = frame
-    if not face_camera:
-        rotation = np.eye(3, dtype=np.float32)
     present = present_frames(bodies)[..., None, None]
     out = (bodies - origin) @ rotation.T
     if unit_scale:

@@ -29,6 +29,8 @@ from core.training.text_bank import TextBank
 
 MODEL_FILE = "model.safetensors"
 BACKBONE_FILE = "backbone.pt"
+# What backbone files saved before a switch existed were trained with.
+_IDENTITY_BEFORE_RECORDED = {"motion": False, "depth": True}
 
 
 class RunLog:
@@ -273,11 +275,12 @@ def train(
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
+    # What a saved backbone must match to be reused, saved beside its weights.
+    backbone_identity = {"channels": list(model_config.backbone.channels), "motion": model_config.backbone.motion,
+                         "depth": model_config.backbone.depth, "classes": task.train_actions}
     if backbone_path.exists():
         saved = load_saved_state(backbone_path, "cpu")
-        if (tuple(saved["channels"]) != model_config.backbone.channels or saved["classes"] != task.train_actions
-                or saved.get("motion", False) != model_config.backbone.motion
-                or saved.get("depth", True) != model_config.backbone.depth):
+        if any(saved.get(key, _IDENTITY_BEFORE_RECORDED.get(key)) != value for key, value in backbone_identity.items()):
             raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
         backbone_state = saved["backbone"]
         backbone_source = "trained in this run" if backbone_path.parent == out_dir else backbone_path.name  # resumed or shared
@@ -287,9 +290,7 @@ def train(
         backbone_source = "trained in this run"
         backbone_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = backbone_path.with_name(backbone_path.name + ".tmp")
-        torch.save({"backbone": backbone_state, "channels": list(model_config.backbone.channels),
-                    "motion": model_config.backbone.motion, "depth": model_config.backbone.depth,
-                    "classes": task.train_actions}, temporary)
+        torch.save({"backbone": backbone_state, **backbone_identity}, temporary)
         temporary.replace(backbone_path)
         log.write(event="pretrained", seconds=round(time.time() - started, 1))
     if pretrain_only:
