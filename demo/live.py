@@ -123,7 +123,7 @@ class LiveSession:
         self._update_labels(labels_text, started)
 
         pose = self.last_pose = self._track(np.ascontiguousarray(frame[..., :3], dtype=np.uint8), started)
-        self.window.add(started, pose.view, list(pose.track_ids))
+        self.window.add(started, pose.landmarks, list(pose.track_ids))
         self._pose_ms.append((time.perf_counter() - tic) * 1000)
 
         self._collect()

@@ -3,7 +3,8 @@
 People enter and leave a webcam view and MediaPipe may list them in any order, so bodies are
 followed by their track id and the two most present ones fill the two body slots. Someone lost
 and found again under a new track id keeps their slot, as in a video (core/skeleton/slots.py).
-Each body is lifted from its image joints over the window, as a video's are (core/pose/lifting.py).
+Each body is made a skeleton from its image landmarks over the window by the one landmark path,
+as a video's are (core/pose/landmarks.py).
 """
 
 from __future__ import annotations
@@ -14,20 +15,21 @@ from functools import partial
 
 import numpy as np
 
-from core.pose.lifting import bodies_from_image
-from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
+from core.pose.landmarks import skeletons_from_landmarks
+from core.pose.mapping import NUM_LANDMARKS
+from core.skeleton.layout import MAX_BODIES
 from core.skeleton.slots import slots_of_frames
 
 
 class PoseWindow:
-    """Image joints (the real, unmirrored view) of the frames received in the last ``seconds``."""
+    """MediaPipe landmarks (pixels of the real, unmirrored view) of the frames received in the last ``seconds``."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque()
 
     def add(self, time_s: float, view: np.ndarray, track_ids: list[int]) -> None:
-        """Append one frame's bodies ``(P, 25, 2)`` and drop frames older than the window."""
+        """Append one frame's bodies ``(P, 33, 2)`` and drop frames older than the window."""
         self._frames.append((time_s, np.asarray(view, dtype=np.float32), tuple(track_ids)))
         while self._frames and time_s - self._frames[0][0] > self.seconds:
             self._frames.popleft()
@@ -58,12 +60,12 @@ class PoseWindow:
         return np.asarray([time_s for time_s, _, _ in present], dtype=np.float64)
 
     def views(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Image joints ``(M, T, 25, 2)`` by body slot over the frames where someone is in view,
+        """Landmarks ``(M, T, 33, 2)`` by body slot over the frames where someone is in view,
         and where each body is present ``(M, T)``; None when nobody is."""
         bodies, slot_of, present = self._slotted_frames()
         if not bodies:
             return None
-        view = np.zeros((bodies, len(present), NUM_JOINTS, 2), dtype=np.float32)
+        view = np.zeros((bodies, len(present), NUM_LANDMARKS, 2), dtype=np.float32)
         seen = np.zeros((bodies, len(present)), dtype=bool)
         for frame, (_, points, tracks) in enumerate(present):
             for body, track in enumerate(tracks):
@@ -73,7 +75,7 @@ class PoseWindow:
         return view, seen
 
     def snapshot(self) -> Callable[[], np.ndarray] | None:
-        """The window's bodies as they are now, lifted when the result is called (the live path
-        calls it on its background worker); None when nobody is in view."""
+        """The window's bodies as they are now, made skeletons when the result is called (the live
+        path calls it on its background worker); None when nobody is in view."""
         slotted = self.views()
-        return None if slotted is None else partial(bodies_from_image, *slotted)
+        return None if slotted is None else partial(skeletons_from_landmarks, *slotted)

@@ -12,7 +12,8 @@ from core.skeleton.layout import JOINT, NUM_JOINTS
 from demo.app import check_labels
 from demo.drawing import HOT, draw_caption, draw_skeletons, importance_colors
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, weights_path
-from core.pose.lifting import bodies_from_image
+from core.pose.landmarks import skeletons_from_landmarks
+from core.pose.mapping import NUM_LANDMARKS
 from demo.pose_window import PoseWindow
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
 from demo.render import frame_predictions
@@ -85,22 +86,22 @@ def test_an_undecided_model_leaves_every_joint_cold():
 def test_pose_window_keeps_only_the_last_seconds():
     window = PoseWindow(seconds=1.0)
     for step in range(20):
-        window.add(step * 0.25, np.ones((1, NUM_JOINTS, 2), np.float32) * step, [7])
+        window.add(step * 0.25, np.ones((1, NUM_LANDMARKS, 2), np.float32) * step, [7])
     clip, _ = window.views()
-    assert clip.shape == (1, 5, NUM_JOINTS, 2)
+    assert clip.shape == (1, 5, NUM_LANDMARKS, 2)
     assert clip[0, 0, 0, 0] == 15 and clip[0, -1, 0, 0] == 19
     assert window.span_s == 1.0
 
 
 def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames():
     window = PoseWindow(seconds=10.0)
-    window.add(0.0, np.full((1, NUM_JOINTS, 2), 1.0), [4])
-    window.add(0.1, np.zeros((0, NUM_JOINTS, 2)), [])
-    window.add(0.2, np.stack([np.full((NUM_JOINTS, 2), 2.0), np.full((NUM_JOINTS, 2), 3.0)]), [4, 9])
-    window.add(0.3, np.full((1, NUM_JOINTS, 2), 5.0), [9])
-    window.add(0.4, np.full((1, NUM_JOINTS, 2), 6.0), [9])
+    window.add(0.0, np.full((1, NUM_LANDMARKS, 2), 1.0), [4])
+    window.add(0.1, np.zeros((0, NUM_LANDMARKS, 2)), [])
+    window.add(0.2, np.stack([np.full((NUM_LANDMARKS, 2), 2.0), np.full((NUM_LANDMARKS, 2), 3.0)]), [4, 9])
+    window.add(0.3, np.full((1, NUM_LANDMARKS, 2), 5.0), [9])
+    window.add(0.4, np.full((1, NUM_LANDMARKS, 2), 6.0), [9])
     clip, seen = window.views()
-    assert clip.shape == (2, 4, NUM_JOINTS, 2)
+    assert clip.shape == (2, 4, NUM_LANDMARKS, 2)
     assert seen.tolist() == [[False, True, True, True], [True, True, False, False]]
     assert clip[0, :, 0, 0].tolist() == [0.0, 3.0, 5.0, 6.0]  # track 9: three frames
     assert clip[1, :, 0, 0].tolist() == [1.0, 2.0, 0.0, 0.0]  # track 4: absent later -> zeros
@@ -110,32 +111,32 @@ def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames()
 
 def test_pose_window_keeps_a_person_lost_and_found_again_in_their_body_slot():
     window = PoseWindow(seconds=10.0)
-    both = lambda a, b: np.stack([np.full((NUM_JOINTS, 2), a), np.full((NUM_JOINTS, 2), b)])  # noqa: E731
+    both = lambda a, b: np.stack([np.full((NUM_LANDMARKS, 2), a), np.full((NUM_LANDMARKS, 2), b)])  # noqa: E731
     window.add(0.0, both(1.0, 2.0), [1, 2])
     window.add(0.1, both(1.0, 2.0), [1, 2])
-    window.add(0.2, np.full((1, NUM_JOINTS, 2), 1.0), [1])
+    window.add(0.2, np.full((1, NUM_LANDMARKS, 2), 1.0), [1])
     window.add(0.3, both(1.0, 3.0), [1, 5])  # person 2 came back as track 5
     window.add(0.4, both(3.0, 1.0), [5, 1])
     clip, _ = window.views()
-    assert clip.shape == (2, 5, NUM_JOINTS, 2)
+    assert clip.shape == (2, 5, NUM_LANDMARKS, 2)
     assert clip[0, :, 0, 0].tolist() == [1.0] * 5
     assert clip[1, :, 0, 0].tolist() == [2.0, 2.0, 0.0, 3.0, 3.0]
 
 
 def test_pose_window_with_nobody_gives_no_skeleton():
     window = PoseWindow(seconds=1.0)
-    window.add(0.0, np.zeros((0, NUM_JOINTS, 2)), [])
+    window.add(0.0, np.zeros((0, NUM_LANDMARKS, 2)), [])
     assert window.views() is None and window.snapshot() is None and window.times() is None and window.frames_with_people == 0
 
 
-def test_pose_window_scores_the_bodies_lifted_from_their_image_joints():
-    rest = np.random.default_rng(0).uniform(200, 400, (NUM_JOINTS, 2)).astype(np.float32)
+def test_pose_window_scores_the_bodies_made_from_their_landmarks_by_the_one_landmark_path():
+    rest = np.random.default_rng(0).uniform(200, 400, (NUM_LANDMARKS, 2)).astype(np.float32)
     window = PoseWindow(seconds=10.0)
     window.add(0.0, rest[None], [3])
-    window.add(0.1, np.zeros((0, NUM_JOINTS, 2)), [])
+    window.add(0.1, np.zeros((0, NUM_LANDMARKS, 2)), [])
     window.add(0.2, rest[None] + 5.0, [3])
     skeleton = window.snapshot()()  # what the live path lifts on its worker
-    np.testing.assert_array_equal(skeleton, bodies_from_image(*window.views()))
+    np.testing.assert_array_equal(skeleton, skeletons_from_landmarks(*window.views()))
     assert skeleton.shape == (1, 2, NUM_JOINTS, 3) and np.isfinite(skeleton).all() and np.abs(skeleton).sum(axis=(2, 3)).all()
 
 

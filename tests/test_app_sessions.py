@@ -46,7 +46,7 @@ class FakeTracker:
         rng = np.random.default_rng(self.frames)
         world = rng.normal(0, 0.3, (1, 25, 3)).astype(np.float32) + np.float32(np.sin(timestamp_ms / 300))
         image = np.full((1, 25, 2), 50, np.float32)
-        return FramePose(world, image, np.ones((1, 25), np.float32), [1], view=image)
+        return FramePose(world, image, np.ones((1, 25), np.float32), [1], landmarks=np.full((1, 33, 2), 50, np.float32))
 
     def close(self) -> None:
         self.closed = True

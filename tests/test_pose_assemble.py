@@ -16,7 +16,7 @@ def _frame(*people: tuple[int, float]) -> FramePose:
     return FramePose(
         world=np.ones((len(people), 25, 3), np.float32) * values[:, None, None],
         image=np.ones((len(people), 25, 2), np.float32) * values[:, None, None],
-        view=np.ones((len(people), 25, 2), np.float32) * values[:, None, None],
+        landmarks=np.ones((len(people), 33, 2), np.float32) * values[:, None, None],
         visibility=np.ones((len(people), 25), np.float32),
         track_ids=[track for track, _ in people],
     )

@@ -17,7 +17,7 @@ interpolated from its visible ends; longer ones keep the annotators' estimate; a
 (0, 0) or outside the image is interpolated from the joint's usable frames. A clip where fewer
 than MIN_VISIBLE_SHARE of the joint positions are visible is dropped.
 
-Each clip is made a skeleton by ``core.pose.lifting.skeleton_from_image`` (lifted per frame,
+Each clip is made a skeleton by the one landmark path, ``core.pose.landmarks`` (lifted per frame,
 camera orientation kept, so a push-up stays horizontal; one length per bone over the clip;
 placed like a Kinect recording; completed to NTU-25). There is
 no frame-rate field; the YouTube clips are taken as 30 fps. The official train/test flag is the
@@ -31,22 +31,17 @@ from pathlib import Path
 import numpy as np
 
 from core.data.sample import MalformedFileError, Sample, SourceRead, read_each
-from core.pose import lifting
+from core.pose import landmarks, lifting
 
 SOURCE = "penn-action"
 EXPECTED = 2326
 FPS = 30.0
 MAX_GAP_FRAMES = 15
 MIN_VISIBLE_SHARE = 0.5
-COLUMNS: tuple[str, ...] = (
-    "head",
-    "right_shoulder", "left_shoulder", "right_elbow", "left_elbow", "right_wrist", "left_wrist",
-    "right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle",
-)
+COLUMNS = landmarks.POINT_NAMES["penn"]
 SUBJECTS = {1: "train", -1: "test"}
 # The parse cache re-reads this source when the lifter's code or weights change.
-CODE_DEPENDENCIES = (Path(lifting.__file__), lifting.WEIGHTS)
-_TO_LIFTER = [COLUMNS.index(name) for name in lifting.LIFT_JOINTS]
+CODE_DEPENDENCIES = (Path(landmarks.__file__), Path(lifting.__file__), lifting.WEIGHTS)
 
 
 def read_mat(path: Path) -> dict[str, np.ndarray]:
@@ -116,8 +111,8 @@ def clean_points(path: Path, points: np.ndarray, visible: np.ndarray, size: np.n
 def read_file(path: Path) -> list[Sample]:
     path = Path(path)
     content = read_mat(path)
-    points = clean_points(path, content["points"], content["visible"], content["size"])[:, _TO_LIFTER]
-    joints = lifting.skeleton_from_image(points)
+    points = clean_points(path, content["points"], content["visible"], content["size"])
+    joints = landmarks.skeletons_from_landmarks(points[None], np.ones((1, len(points)), bool), "penn")[0]
     return [Sample(SOURCE, content["subject"], content["action"], f"penn_{path.stem}", FPS, joints)]
 
 

@@ -20,12 +20,12 @@ clip (left and right averaged), held within LENGTH_RANGE of the median over the 
 training corpus (recorded in the weights file). On NTU's A001 clip that costs 2.3 mm against
 the raw output, where the corpus lengths alone would cost 33 mm.
 
-``skeleton_from_image`` is the one rule that turns a clip of image joints into an NTU-25
-skeleton: lifted, bones made rigid, placed like a Kinect recording (the hip midpoint
-PLACE_DEPTH_M in front of the camera, moving across the image as the 2D root moves, pixels
-converted to metres by the ratio of the lifted body's size to its image size) and completed.
-Penn Action's reader, the webcam pipeline and the training views seen through virtual cameras
-(core.training.camera_views) all use it.
+``skeleton_from_image`` turns a clip of the 13 image joints into an NTU-25 skeleton: lifted,
+bones made rigid, placed like a Kinect recording (the hip midpoint PLACE_DEPTH_M in front of the
+camera, moving across the image as the 2D root moves, pixels converted to metres by the ratio of
+the lifted body's size to its image size) and completed. Every 2D layout reaches it through
+``core.pose.landmarks.skeletons_from_landmarks``: the webcam, videos, the browser, the 2D
+datasets and the training views seen through virtual cameras (core.training.camera_views).
 
 Reproduce the shipped weights with ``python -m core.pose.lifting train`` (see --help).
 """
@@ -41,7 +41,6 @@ import torch
 from torch import nn
 
 from core.data.synthesis import complete_skeleton
-from core.skeleton.layout import JOINT
 
 WEIGHTS = Path(__file__).resolve().parent / "lifter.safetensors"
 LIFT_JOINTS: tuple[str, ...] = (
@@ -166,6 +165,16 @@ def _cached(path: Path) -> tuple[Lifter, list[float]]:
     return model, metadata["bone_lengths_m"]
 
 
+def corpus_bone_lengths(weights: Path = WEIGHTS) -> list[float]:
+    """Median length (metres) of each of BONES over the lifter's training corpus."""
+    return list(_cached(Path(weights))[1])
+
+
+def image_root(points: np.ndarray) -> np.ndarray:
+    """(T, 2) hip midpoint of (T, 13, 2) image joints: where a body stands in the image."""
+    return np.asarray(points, dtype=np.float64)[:, _HIPS].mean(axis=1)
+
+
 def lift(points: np.ndarray, weights: Path = WEIGHTS, batch: int = 8192) -> np.ndarray:
     """(N, 13, 2) image joints -> (N, 13, 3) float32 root-relative metres, each frame alone."""
     model, _ = _cached(Path(weights))
@@ -190,11 +199,6 @@ def lift_clip(points: np.ndarray, weights: Path = WEIGHTS) -> np.ndarray:
     return with_bone_lengths(lifted, clip_bone_lengths(lifted, _cached(Path(weights))[1]))
 
 
-if __name__ == "__main__":
-    from core.pose.lifter_training import main
-
-    raise SystemExit(main())
-
 
 def place(lifted: np.ndarray, points: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """Root-relative (T, 13, 3) bodies moved to PLACE_DEPTH_M and across as the 2D root moves.
@@ -202,7 +206,7 @@ def place(lifted: np.ndarray, points: np.ndarray, reference: np.ndarray | None =
     ``reference`` is the image point (2,) the body is placed relative to (default: its own median
     root); bodies of one scene placed against one reference keep their distance apart.
     """
-    root = points[:, _HIPS].mean(axis=1)
+    root = image_root(points)
     spread_2d = np.sqrt(((points - root[:, None]) ** 2).sum(-1).mean(-1))
     spread_3d = np.sqrt((lifted[..., :2] ** 2).sum(-1).mean(-1))
     metres_per_pixel = float(np.median(spread_3d / np.maximum(spread_2d, 1e-6)))
@@ -219,20 +223,7 @@ def skeleton_from_image(points: np.ndarray, reference: np.ndarray | None = None,
     return complete_skeleton({name: placed[:, k] for k, name in enumerate(LIFT_JOINTS)})
 
 
-def bodies_from_image(image: np.ndarray, present: np.ndarray, weights: Path = WEIGHTS) -> np.ndarray:
-    """(M, T, 25, 2) NTU image joints of a real (not mirrored) view -> (M, T, 25, 3) skeletons.
+if __name__ == "__main__":
+    from core.pose.lifter_training import main
 
-    Each body is made a skeleton over the frames it is ``present`` in (M, T), the others stay
-    zeros; all bodies are placed against one image reference, so people keep their distance apart.
-    """
-    image = np.asarray(image, dtype=np.float64)
-    present = np.asarray(present, dtype=bool)
-    out = np.zeros(image.shape[:-1] + (3,), dtype=np.float32)
-    index = [JOINT[name] for name in LIFT_JOINTS]
-    views = {body: image[body][present[body]][:, index] for body in range(len(image)) if present[body].any()}
-    if not views:
-        return out
-    reference = np.median(np.concatenate([points[:, _HIPS].mean(axis=1) for points in views.values()]), axis=0)
-    for body, points in views.items():
-        out[body][present[body]] = skeleton_from_image(points, reference, weights)
-    return out
+    raise SystemExit(main())

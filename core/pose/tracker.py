@@ -17,7 +17,7 @@ import numpy as np
 from core import limits
 from core.pose.errors import PoseInputError
 from core.pose.identity import FORGET_AFTER_MS, IdentityTracker
-from core.pose.mapping import LANDMARK, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
+from core.pose.mapping import LANDMARK, NUM_LANDMARKS, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, TravelMemory, focal_length_px
 from core.skeleton.layout import NUM_JOINTS
@@ -42,8 +42,9 @@ class FramePose:
     image: np.ndarray  # (P, 25, 2) float32, pixels in the frame as given (for drawing)
     visibility: np.ndarray  # (P, 25) float32 in [0, 1]
     track_ids: list[int] = field(default_factory=list)
-    # (P, 25, 2) float32 pixels of the real (unmirrored) view MediaPipe saw: what the lifter reads
-    view: np.ndarray = field(kw_only=True)
+    # (P, 33, 2) float32 MediaPipe landmarks in pixels of the real (unmirrored) view it saw: what
+    # core.pose.landmarks turns into the skeleton the network scores
+    landmarks: np.ndarray = field(kw_only=True)
 
     @property
     def people(self) -> int:
@@ -55,7 +56,7 @@ class FramePose:
             world=np.zeros((0, NUM_JOINTS, 3), np.float32),
             image=np.zeros((0, NUM_JOINTS, 2), np.float32),
             visibility=np.zeros((0, NUM_JOINTS), np.float32),
-            view=np.zeros((0, NUM_JOINTS, 2), np.float32),
+            landmarks=np.zeros((0, NUM_LANDMARKS, 2), np.float32),
         )
 
 
@@ -306,5 +307,5 @@ class PoseTracker:
             image=landmarks_to_ntu(image),
             visibility=np.clip(visibility_to_ntu(visibility), 0.0, 1.0),
             track_ids=track_ids,
-            view=landmarks_to_ntu(seen),
+            landmarks=seen,
         )

@@ -1,8 +1,8 @@
 """Whole-video extraction: a video file in, an (M, T, 25, 3) skeleton array out.
 
-The skeleton the recogniser scores is lifted from each person's image joints by the project's
-lifter (``core.pose.lifting.bodies_from_image``), the rule the network was trained for (Penn
-Action's clips and the training windows seen through virtual cameras). MediaPipe's own metric
+The skeleton the recogniser scores is made from each person's image landmarks by the one
+landmark path (``core.pose.landmarks.skeletons_from_landmarks``: the project's lifter), the rule
+the network was trained for (the 2D datasets and the training windows seen through virtual cameras). MediaPipe's own metric
 world landmarks, with the travel recovered from the image, are kept beside it as ``world``.
 
 Decoding and downscaling run in a background thread (OpenCV releases the GIL) while MediaPipe
@@ -24,7 +24,8 @@ import numpy as np
 
 from core import limits
 from core.pose.errors import PoseInputError
-from core.pose.lifting import bodies_from_image
+from core.pose.landmarks import skeletons_from_landmarks
+from core.pose.mapping import NUM_LANDMARKS
 from core.pose.tracker import FramePose, PoseTracker, PreparedFrame, frame_too_large
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG
 from core.skeleton.layout import MAX_BODIES, NUM_JOINTS
@@ -132,39 +133,49 @@ class PoseCollector:
 
     def __init__(self) -> None:
         self.frames = 0
-        self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 8): world xyz, image xy, view xy, visibility
+        self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 6): world xyz, image xy, visibility
+        self._landmarks: dict[int, np.ndarray] = {}  # track -> (capacity, 33, 2): the real view's landmarks
         self._frame_numbers: dict[int, list[int]] = {}
 
     def add(self, pose: FramePose) -> None:
         for person, track in enumerate(pose.track_ids):
             numbers = self._frame_numbers.setdefault(track, [])
-            rows = self._rows.get(track)
-            if rows is None or len(numbers) == len(rows):
-                grown = np.zeros((max(64, 2 * len(numbers)), NUM_JOINTS, 8), np.float32)
-                if rows is not None:
-                    grown[: len(numbers)] = rows
-                rows = self._rows[track] = grown
+            rows, landmarks = self._grown(track, len(numbers))
             rows[len(numbers), :, :3] = pose.world[person]
             rows[len(numbers), :, 3:5] = pose.image[person]
-            rows[len(numbers), :, 5:7] = pose.view[person]
-            rows[len(numbers), :, 7] = pose.visibility[person]
+            rows[len(numbers), :, 5] = pose.visibility[person]
+            landmarks[len(numbers)] = pose.landmarks[person]
             numbers.append(self.frames)
         self.frames += 1
 
+    def _grown(self, track: int, used: int) -> tuple[np.ndarray, np.ndarray]:
+        """The track's arrays, doubled when full."""
+        rows, landmarks = self._rows.get(track), self._landmarks.get(track)
+        if rows is None or used == len(rows):
+            size = max(64, 2 * used)
+            grown_rows = np.zeros((size, NUM_JOINTS, 6), np.float32)
+            grown_landmarks = np.zeros((size, NUM_LANDMARKS, 2), np.float32)
+            if rows is not None:
+                grown_rows[:used], grown_landmarks[:used] = rows[:used], landmarks[:used]
+            rows, landmarks = self._rows[track], self._landmarks[track] = grown_rows, grown_landmarks
+        return rows, landmarks
+
     def result(self, fps: float, frame_size: tuple[int, int], processing_s: float = 0.0) -> VideoPose:
         """Fixed (M, T, ...) arrays with M = 2 bodies; a person absent from a frame is zeros there."""
-        values = np.zeros((MAX_BODIES, self.frames, NUM_JOINTS, 8), np.float32)
+        values = np.zeros((MAX_BODIES, self.frames, NUM_JOINTS, 6), np.float32)
+        landmarks = np.zeros((MAX_BODIES, self.frames, NUM_LANDMARKS, 2), np.float32)
         present = np.zeros((MAX_BODIES, self.frames), bool)
         frames_of = {track: set(numbers) for track, numbers in self._frame_numbers.items()}
         for slot, tracks in enumerate(slots_of_tracks(frames_of, MAX_BODIES)):
             for track in tracks:
                 numbers = self._frame_numbers[track]
                 values[slot, numbers] = self._rows[track][: len(numbers)]
+                landmarks[slot, numbers] = self._landmarks[track][: len(numbers)]
                 present[slot, numbers] = True
         people = len(self._frame_numbers)
         note = "" if people else f"nobody was found in any of the {self.frames} frames"
-        return VideoPose(bodies_from_image(values[..., 5:7], present), np.ascontiguousarray(values[..., 3:5]),
-                         np.ascontiguousarray(values[..., 7]), fps, frame_size, people, note, processing_s,
+        return VideoPose(skeletons_from_landmarks(landmarks, present), np.ascontiguousarray(values[..., 3:5]),
+                         np.ascontiguousarray(values[..., 5]), fps, frame_size, people, note, processing_s,
                          world=np.ascontiguousarray(values[..., :3]))
 
 

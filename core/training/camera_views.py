@@ -1,7 +1,7 @@
 """Training windows rebuilt the way the app rebuilds a webcam's people: from 2D image joints.
 
 The app lifts MediaPipe's image landmarks with the project's own lifter
-(``core.pose.lifting.skeleton_from_image``), so what the network sees from a webcam carries the
+(``core.pose.landmarks.skeletons_from_landmarks``), so what the network sees from a webcam carries the
 lifter's errors: depth guessed from one view, a side view's far limbs folded, bone lengths that
 are a corpus average. A depth sensor's 3D has none of these. ``lifted_view`` gives a training
 window the same history: each body is turned to a random view (any yaw about its own vertical,
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.pose import lifting
+from core.pose.landmarks import skeletons_from_landmarks
 from core.skeleton.layout import JOINT
 from core.skeleton.transforms import as_bodies, present_frames, rotation_matrix
 
@@ -41,7 +41,7 @@ def lifted_view(window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for body in range(len(bodies)):
         if present[body].any():
             image[body][present[body]] = _detected(_project(camera[body][present[body]]), rng)
-    return lifting.bodies_from_image(image, present)
+    return skeletons_from_landmarks(image, present, layout="ntu")
 
 
 def _project(camera: np.ndarray) -> np.ndarray:
