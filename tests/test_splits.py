@@ -63,7 +63,8 @@ def test_each_sample_gets_the_role_the_protocol_gives_it() -> None:
 
 
 def test_official_test_clips_are_test_samples_even_where_a_split_does_not_list_them() -> None:
-    assert OFFICIAL_TEST_SUBJECTS == {"penn-action": ("test",)}
+    assert OFFICIAL_TEST_SUBJECTS == {"penn-action": ("test",), "jhmdb": ("test",),
+                                      "motions": ("p18", "p25", "p26", "p30", "p32", "p33")}
     corpus = FakeCorpus([Sample("penn-action", "test", "walk"), Sample("penn-action", "train", "walk"),
                          Sample("penn-action", "test", "jump"), Sample("penn-action", "test", "clap")])
     assert split_samples(TOY, corpus) == {"train": [1], "calibration_seen": [], "calibration_unseen": [3],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import ModuleType
 
 from core.data import (
-    bandai, cad60, hdm05, kard, kinder_gator, msr_action3d, nwucla, penn_action, sbu, utd_mhad, utkinect,
+    ase, bandai, cad60, hdm05, jhmdb, kard, kinder_gator, md4fd, motions, msr_action3d, nwucla, penn_action,
+    posepilot, pushfit, sbu, utd_mhad, utkinect,
 )
 
 # source name -> (archive under DATA/raw, reader module with read_source(root) -> SourceRead)
@@ -21,4 +22,12 @@ SOURCES: dict[str, tuple[str, ModuleType]] = {
     sbu.SOURCE: ("sbu.tar.xz", sbu),
     hdm05.SOURCE: ("hdm05.tar.xz", hdm05),
     penn_action.SOURCE: ("penn-action.tar.xz", penn_action),
+    jhmdb.SOURCE: ("jhmdb.tar.xz", jhmdb),
+    posepilot.SOURCE: ("posepilot-yoga.tar.xz", posepilot),
+    pushfit.SOURCE: ("pushfit.tar.xz", pushfit),
+    md4fd.SOURCE: ("md4fd.tar.xz", md4fd),
+    motions.SOURCE: ("motions.tar.xz", motions),
+    ase.SOURCE: ("ase.tar.xz", ase),
 }
+# The converted packs (a clips.tsv and one .npz per sequence): their readers name each row's subject.
+PACK_SOURCES = {ase.SOURCE, jhmdb.SOURCE, md4fd.SOURCE, motions.SOURCE, posepilot.SOURCE, pushfit.SOURCE}

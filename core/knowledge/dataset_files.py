@@ -1,7 +1,8 @@
 """Which subjects each raw dataset archive holds, read from member names only.
 
 Choosing held-out subjects needs to know who exists and how many clips each one has, but not
-the motion itself, so this lists the archives without unpacking them. Penn Action is the
+the motion itself, so this lists the archives without unpacking them; the converted packs
+(core.data.packs) list their clips and subjects in a small table, read from the archive. Penn Action is the
 exception: its clips have no actor ids and their file names (``NNNN.mat``) carry neither the
 action nor the official train/test flag, so those two small fields are read from each member.
 Its "subjects" are the two official halves, "train" and "test", as in the corpus, and the test
@@ -16,7 +17,8 @@ import tarfile
 from collections import Counter
 from pathlib import Path
 
-from core.data.sources import SOURCES
+from core.data.packs import archive_rows
+from core.data.sources import PACK_SOURCES, SOURCES
 
 ARCHIVES = {source: archive for source, (archive, _) in SOURCES.items()}
 
@@ -75,6 +77,9 @@ def read_inventory(data_dir: Path) -> dict[str, SubjectInventory]:
         path = Path(data_dir) / "raw" / archive_name
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: the {source} archive is needed to list its subjects")
+        if source in PACK_SOURCES:
+            inventories[source] = _pack_inventory(source, path)
+            continue
         with tarfile.open(path) as archive:
             if source == "penn-action":
                 inventories[source] = _penn_inventory(archive)
@@ -83,6 +88,15 @@ def read_inventory(data_dir: Path) -> dict[str, SubjectInventory]:
         if not inventories[source]:
             raise ValueError(f"{path} holds no file named like a {source} sample")
     return inventories
+
+
+def _pack_inventory(source: str, archive: Path) -> SubjectInventory:
+    """Clips per subject and label of a converted pack, by its reader's own subject rule."""
+    reader = SOURCES[source][1]
+    inventory: SubjectInventory = {}
+    for row in archive_rows(archive, Path(ARCHIVES[source]).name.split(".")[0]):
+        inventory.setdefault(reader.subject(row), Counter())[row["label"]] += 1
+    return inventory
 
 
 def _penn_inventory(archive: tarfile.TarFile) -> SubjectInventory:

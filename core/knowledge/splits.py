@@ -22,7 +22,11 @@ SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 ROLES = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
 _KEYS = {"name", "seed", "unseen", "validation", "validation_subjects", "test_subjects"}
 _OPTIONAL_KEYS = {"comment"}
-OFFICIAL_TEST_SUBJECTS: dict[str, tuple[str, ...]] = {"penn-action": ("test",)}
+OFFICIAL_TEST_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "penn-action": ("test",),
+    "jhmdb": ("test",),  # the clips' role in JHMDB's split 1 (core.data.jhmdb)
+    "motions": ("p18", "p25", "p26", "p30", "p32", "p33"),  # the source's test people (core.data.motions)
+}
 
 
 class SplitError(ValueError):
