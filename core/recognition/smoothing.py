@@ -1,0 +1,114 @@
+"""The steady answer: one rule for what a stream of window rankings says over time.
+
+Consecutive windows of one repeated action disagree (a squat's way down looks like sitting down,
+its way up like standing up), so naming each window's top label makes the answer flicker. The
+live view and the Video tab's timeline both show what this rule makes of their windows instead:
+
+1. the probabilities are averaged over time with an exponential weight (time constant
+   ``time_constant_s``; windows may come at any rate, the weight follows their timestamps);
+2. a label is named only when it stands out: its smoothed probability is at least ``min_lift``
+   of the way from the uniform share (1 / labels) to certainty, and at least ``min_gap`` above
+   the runner-up; otherwise the answer is "no clear match";
+3. a named label stays (hysteresis) until another label leads it by ``switch_margin`` or it
+   falls below ``keep_lift``, so two labels close to each other do not take turns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+NO_CLEAR_MATCH = "no clear match"
+
+
+@dataclass(frozen=True)
+class SteadyRule:
+    time_constant_s: float = 1.0
+    min_lift: float = 0.1  # to name a label: this share of the way from uniform to certainty
+    keep_lift: float = 0.05  # to keep naming the label already named
+    min_gap: float = 0.04  # to name a label: its lead over the runner-up
+    switch_margin: float = 0.06  # another label must lead the named one by this much to replace it
+
+    def __post_init__(self) -> None:
+        if not (self.time_constant_s > 0 and 0 <= self.keep_lift <= self.min_lift <= 1
+                and self.min_gap >= 0 and self.switch_margin >= 0):
+            raise ValueError(f"invalid steady-answer rule {self}")
+
+
+@dataclass(frozen=True)
+class SteadyAnswer:
+    """The named label (None: no label stands out) and the smoothed probabilities, best first."""
+
+    label: str | None
+    entries: tuple[tuple[str, float], ...]
+
+    @property
+    def text(self) -> str:
+        return self.label if self.label is not None else NO_CLEAR_MATCH
+
+    def top(self, k: int) -> list[tuple[str, float]]:
+        return list(self.entries[:k])
+
+
+class SteadyRanking:
+    """Feeds window probabilities in time order and says what to show after each."""
+
+    def __init__(self, rule: SteadyRule = SteadyRule()) -> None:
+        self.rule = rule
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the past (new labels, a restarted stream)."""
+        self._labels: tuple[str, ...] | None = None
+        self._smoothed: np.ndarray | None = None
+        self._time_s = -math.inf
+        self._named: int | None = None
+
+    def update(self, time_s: float, labels: Sequence[str], probabilities: Sequence[float]) -> SteadyAnswer:
+        """The answer after one more window, scored at ``time_s`` over ``labels``."""
+        labels = tuple(labels)
+        row = np.asarray(probabilities, dtype=np.float64)
+        if row.shape != (len(labels),) or not labels:
+            raise ValueError(f"{row.shape} probabilities for {len(labels)} labels")
+        if labels != self._labels:
+            self.reset()
+            self._labels = labels
+        if time_s < self._time_s:
+            raise ValueError(f"window at {time_s:.3f} s came after one at {self._time_s:.3f} s")
+        if self._smoothed is None:
+            self._smoothed = row.copy()
+        else:
+            weight = 1.0 - math.exp(-(time_s - self._time_s) / self.rule.time_constant_s)
+            self._smoothed += weight * (row - self._smoothed)
+        self._time_s = time_s
+        self._named = self._choose(self._smoothed)
+        order = np.argsort(-self._smoothed, kind="stable")
+        entries = tuple((labels[i], float(self._smoothed[i])) for i in order)
+        return SteadyAnswer(None if self._named is None else labels[self._named], entries)
+
+    def _choose(self, smoothed: np.ndarray) -> int | None:
+        rule = self.rule
+        uniform = 1.0 / len(smoothed)
+
+        def lift(index: int) -> float:
+            return 1.0 if uniform == 1.0 else (smoothed[index] - uniform) / (1.0 - uniform)
+
+        order = np.argsort(-smoothed, kind="stable")
+        best = int(order[0])
+        named = self._named
+        if named is not None and lift(named) >= rule.keep_lift and smoothed[best] - smoothed[named] < rule.switch_margin:
+            return named
+        runner_up = smoothed[order[1]] if len(order) > 1 else 0.0
+        if lift(best) >= rule.min_lift and smoothed[best] - runner_up >= rule.min_gap:
+            return best
+        return None
+
+
+def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: np.ndarray,
+                   rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
+    """The rule over a whole clip's windows ``(N, L)`` at ``times`` (the Video tab's timeline)."""
+    steady = SteadyRanking(rule)
+    return [steady.update(float(time_s), labels, row) for time_s, row in zip(times, probabilities)]
