@@ -98,7 +98,7 @@ def test_sample_refuses_three_bodies():
 def test_training_windows_of_a_two_body_sample_hold_both_people(two_source_data, tmp_path):
     from core.recognition.windows import WindowPolicy
     from core.training.data import TrainWindows
-    from core.training.tasks import corpus_task
+    from core.protocol.tasks import corpus_task
 
     build_corpus(two_source_data, tmp_path / "corpus", cache=tmp_path / "cache")
     task = corpus_task(load_corpus(tmp_path / "corpus"), "all")

@@ -18,7 +18,7 @@ from core.evaluation.report import markdown, supervised_markdown, write_report
 from core.model.checkpoint import load_checkpoint
 from core.training import trainer
 from core.training.configs import get_config
-from core.training.text_bank import TextBank
+from core.model.text_bank import TextBank
 from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 
 TINY = replace(get_config("tiny"), pretrain_epochs=1, context_epochs=1)

@@ -15,7 +15,8 @@ from core.data import hdm05
 from core.data.corpus import SampleInfo, write_corpus
 from core.data.packing import pack
 from core.data.source_cache import unpacked
-from core.pose import lifter_training, lifting
+from core.pose import lifting
+from core.training import lifter as lifter_training
 from core.skeleton.layout import JOINT
 from tests.conftest import require_data
 

@@ -16,7 +16,7 @@ from core.training import trainer
 from core.training.configs import VARIANTS, get_config
 from core.recognition.windows import WindowPolicy
 from core.training.data import TrainWindows
-from core.training.text_bank import MASK_PATTERNS, TextBank, prompt_text
+from core.model.text_bank import MASK_PATTERNS, TextBank, prompt_text
 from tests.conftest import require_data
 from tests.test_training_data import SYNTHETIC_ACTIONS, synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 

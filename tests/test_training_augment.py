@@ -122,7 +122,8 @@ def test_waist_up_framing_gives_still_legs_that_stand_or_sit(sitting: bool) -> N
 
 def test_training_windows_are_seen_from_any_side_and_keep_their_tilt() -> None:
     from core.recognition.windows import WindowPolicy
-    from core.training.data import LabelledClips, TrainWindows
+    from core.protocol.clips import LabelledClips
+    from core.training.data import TrainWindows
 
     clips = LabelledClips()
     clips.add(_moving_sequence(3, 40), "stand", 15.0)

@@ -15,9 +15,8 @@ import torch
 
 from core.skeleton.layout import BODY_PARTS, parts_to_joint_mask
 from core.recognition.windows import WindowPolicy, frame_times, prepared_window
-from core.training.data import (
-    EpochSampler, LabelledClips, TrainWindows, ZeroShotTask, clip_windows, mirror_targets, pool_by_clip,
-)
+from core.protocol.clips import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
+from core.training.data import EpochSampler, TrainWindows, mirror_targets
 
 # 40-frame synthetic clips at 10 fps last 4 s: longer than a 2 s window, so starts vary.
 SYNTHETIC_FPS = 10.0
@@ -85,7 +84,7 @@ def synthetic_task(per_action: int = 6, seed: int = 0) -> ZeroShotTask:
 
 def build_synthetic_bank(path: Path, cache: Path) -> Path:
     from core.model.text import TextEncoder
-    from core.training.text_bank import build_text_bank
+    from core.model.text_bank import build_text_bank
 
     build_text_bank(path, SYNTHETIC_ACTIONS, TextEncoder(cache_dir=cache))
     return path
@@ -184,7 +183,7 @@ def test_a_training_window_is_the_inference_window_of_the_same_start(monkeypatch
 
 def test_the_all_actions_task_keeps_official_test_clips_out_of_training() -> None:
     from core.data.corpus import SampleInfo
-    from core.training.tasks import corpus_task
+    from core.protocol.tasks import corpus_task
 
     class TwoSourceCorpus:
         index = [

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.training.cli import DEFAULT_TEXT_BANK
+from core.model.text_bank import DEFAULT_TEXT_BANK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,12 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from core.evaluation.evaluate import evaluate, supervised_check
-    from core.evaluation.inference import resolve_device
+    from core.model.inference import resolve_device
     from core.evaluation.report import markdown, supervised_markdown, write_report
     from core.model.checkpoint import load_checkpoint
-    from core.training.cli import load_task
-    from core.training.tasks import ALL_ACTIONS
-    from core.training.text_bank import TextBank
+    from core.protocol.tasks import load_task
+    from core.protocol.tasks import ALL_ACTIONS
+    from core.model.text_bank import TextBank
 
     device = resolve_device(args.device)
     model, metadata = load_checkpoint(args.checkpoint, device)

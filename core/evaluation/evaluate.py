@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.evaluation.inference import class_probabilities, embed_windows
+from core.model.inference import class_probabilities, embed_windows
 from core.evaluation.metrics import choose_calibration, gzsl_accuracy, per_class_results, zsl_accuracy
 from core.model.network import SkeletonContext
 from core.recognition.windows import WindowPolicy
-from core.training.data import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
-from core.training.text_bank import TextBank
+from core.protocol.clips import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
+from core.model.text_bank import TextBank
 
 
 Embedded = tuple[dict[str, torch.Tensor], np.ndarray]  # window embeddings, and the clip each window is of

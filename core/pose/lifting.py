@@ -1,7 +1,7 @@
 """2D-to-3D pose lifting: 13 image joints of one frame to 13 root-relative 3D joints.
 
 Sources such as Penn Action give only hand-annotated image joints. A small MLP, trained on the
-project's own 3D corpus seen through random virtual pinhole cameras (core.pose.lifter_training),
+project's own 3D corpus seen through random virtual pinhole cameras (core.training.lifter),
 turns each frame's 2D joints into 3D joints in the Kinect convention (metres, Y up, Z away from
 the camera, X towards the subject's right when the subject faces the camera), relative to the
 hip midpoint and in the camera's own orientation, so a body lying in the image lies in 3D.
@@ -27,7 +27,7 @@ the lifted body's size to its image size) and completed. Every 2D layout reaches
 ``core.pose.landmarks.skeletons_from_landmarks``: the webcam, videos, the browser, the 2D
 datasets and the training views seen through virtual cameras (core.training.camera_views).
 
-Reproduce the shipped weights with ``python -m core.pose.lifting train`` (see --help).
+Reproduce the shipped weights with ``python -m core.training.lifter train`` (see --help).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def read_lifter(path: Path = WEIGHTS) -> tuple[Lifter, dict]:
 
     path = Path(path)
     if not path.is_file():
-        raise LifterError(f"lifter weights not found: {path} (train them with python -m core.pose.lifting train)")
+        raise LifterError(f"lifter weights not found: {path} (train them with python -m core.training.lifter train)")
     try:
         with safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
@@ -221,9 +221,3 @@ def skeleton_from_image(points: np.ndarray, reference: np.ndarray | None = None,
     points = np.asarray(points, dtype=np.float64)
     placed = place(lift_clip(points, weights).astype(np.float64), points, reference)
     return complete_skeleton({name: placed[:, k] for k, name in enumerate(LIFT_JOINTS)})
-
-
-if __name__ == "__main__":
-    from core.pose.lifter_training import main
-
-    raise SystemExit(main())

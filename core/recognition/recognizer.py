@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from core.evaluation.inference import autocast, resolve_device
+from core.model.inference import autocast, resolve_device
 from core.model.checkpoint import load_checkpoint
 from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes

@@ -7,9 +7,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from core.model.text_bank import DEFAULT_TEXT_BANK
+from core.protocol.tasks import load_task
 from core.training.configs import CONFIGS, VARIANTS
 
-DEFAULT_TEXT_BANK = Path("runs/text_bank.safetensors")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,9 +53,9 @@ def _build_text_bank(path: Path, corpus: Path | None = None) -> dict[str, float]
     """All vocabulary actions, or only those a corpus (or an NTU folder) can need: a smaller file."""
     from core.knowledge.vocabulary import load_vocabulary
     from core.model.text import TextEncoder
-    from core.training.ntu_task import is_ntu_folder
-    from core.training.tasks import load_training_corpus
-    from core.training.text_bank import build_text_bank
+    from core.protocol.ntu_task import is_ntu_folder
+    from core.protocol.tasks import load_training_corpus
+    from core.model.text_bank import build_text_bank
 
     actions = load_vocabulary().actions
     if corpus is not None:
@@ -78,10 +79,10 @@ def _run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from core.evaluation.inference import resolve_device
+    from core.model.inference import resolve_device
     from core.training.configs import get_config
-    from core.training.tasks import split_folder
-    from core.training.text_bank import TextBank
+    from core.protocol.tasks import split_folder
+    from core.model.text_bank import TextBank
     from core.training.trainer import train
 
     device = resolve_device(args.device)
@@ -117,15 +118,3 @@ def _run(args: argparse.Namespace) -> int:
     path = train(task, bank, config, args.variant, out, device, args.resume, args.backbone, args.pretrain_only, args.quiet)
     print(path)
     return 0
-
-
-def load_task(corpus_path: Path, split: str):
-    """The zero-shot task of ``split`` over a corpus or an NTU folder."""
-    from core.training.ntu_task import is_ntu_folder, ntu_task
-    from core.training.tasks import corpus_task, load_training_corpus
-
-    if is_ntu_folder(corpus_path):
-        from core.knowledge.vocabulary import load_vocabulary
-
-        return ntu_task(corpus_path, split, load_vocabulary())
-    return corpus_task(load_training_corpus(corpus_path), split)

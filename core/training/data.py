@@ -1,55 +1,17 @@
-"""Labelled clips and the windows cut from them for training and testing."""
+"""Training windows cut from the protocol's labelled clips (core.protocol.clips), augmented and sampled."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import numpy as np
 import torch
 
-from core.recognition.windows import (
-    DEFAULT_POOLING, POOLINGS, WindowPolicy, frame_times, prepared_window, training_window, window_starts,
-)
+from core.protocol.clips import LabelledClips
+from core.recognition.windows import WindowPolicy, training_window
 from core.skeleton.transforms import mirror
 from core.training.camera_views import lifted_view
 from core.training.augment import augment
-
-SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test_unseen")
-
-
-@dataclass
-class LabelledClips:
-    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names and frame rates.
-
-    The frame rate turns frames into seconds, which the fixed-duration windows are cut in.
-    """
-
-    sequences: list[np.ndarray] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
-    fps: list[float] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.sequences)
-
-    def add(self, sequence: np.ndarray, action: str, fps: float) -> None:
-        self.sequences.append(sequence)
-        self.actions.append(action)
-        self.fps.append(float(fps))
-
-
-@dataclass
-class ZeroShotTask:
-    """One zero-shot protocol: which actions are trained on, which calibrate, which are unseen."""
-
-    name: str
-    train_actions: list[str]
-    validation_actions: list[str]
-    unseen_actions: list[str]
-    subsets: dict[str, LabelledClips]
-
-    def subset(self, name: str) -> LabelledClips:
-        return self.subsets.get(name, LabelledClips())
 
 
 def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> list[int]:
@@ -135,31 +97,3 @@ class EpochSampler(torch.utils.data.Sampler[int]):
         drawn = rng.choice(self.size, size=self.size, replace=True, p=self.weights)
         draws = self.epoch * self.size + np.arange(self.size)
         return iter((draws * self.size + drawn).tolist())
-
-
-def clip_windows(clips: LabelledClips, policy: WindowPolicy) -> tuple[torch.Tensor, np.ndarray]:
-    """Every scored sliding window of every clip ``(W, 2, frames, 25, 3)``, and the clip each belongs to.
-
-    Test clips are scored like the app scores a video: all their windows, pooled (``pool_by_clip``).
-    """
-    windows, owners = [], []
-    for index, (sequence, fps) in enumerate(zip(clips.sequences, clips.fps)):
-        times = frame_times(np.shape(sequence)[-3], fps)
-        for start in window_starts(sequence, times, policy):
-            windows.append(prepared_window(sequence, times, start, policy))
-            owners.append(index)
-    missing = sorted(set(range(len(clips))) - set(owners))
-    if missing:
-        raise ValueError(f"clip {missing[0]} ({clips.actions[missing[0]]}) has nobody in it, so no window to score")
-    if not windows:
-        return torch.zeros((0, 2, policy.frames, 25, 3)), np.zeros(0, dtype=np.int64)
-    return torch.from_numpy(np.stack(windows)), np.asarray(owners, dtype=np.int64)
-
-
-def pool_by_clip(
-    probabilities: torch.Tensor, owners: np.ndarray, clips: int, pooling: str = DEFAULT_POOLING
-) -> torch.Tensor:
-    """Per-clip class probabilities ``(N, L)`` from per-window ones ``(W, L)``, by the app's pooling."""
-    rows = probabilities.float().cpu().numpy()
-    pooled = [POOLINGS[pooling](rows[owners == clip]) for clip in range(clips)]
-    return torch.from_numpy(np.stack(pooled)) if pooled else torch.zeros((0, rows.shape[-1]))

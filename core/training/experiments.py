@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.evaluation.report import percent
 from core.training.configs import CONFIGS, VARIANTS
-from core.training.tasks import ALL_ACTIONS, split_folder
+from core.protocol.tasks import ALL_ACTIONS, split_folder
 
 SPLITS = ("split1", "split2", "split3")
 METRICS = (("ZSL top-1", ("zsl", "top1")), ("ZSL top-5", ("zsl", "top5")),

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from core.evaluation.inference import autocast, class_probabilities, embed_windows
+from core.model.inference import autocast, class_probabilities, embed_windows
 from core.model.checkpoint import save_checkpoint
 from core.model.cpm import ContextPromptHead, mlm_loss
 from core.model.kpd import calibration_loss
@@ -24,8 +24,9 @@ from core.model.network import ModelConfig, SkeletonContext, combine_branches
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
 from core.recognition.windows import WindowPolicy
-from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, clip_windows, mirror_targets, pool_by_clip
-from core.training.text_bank import TextBank
+from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip
+from core.training.data import EpochSampler, TrainWindows, mirror_targets
+from core.model.text_bank import TextBank
 
 MODEL_FILE = "model.safetensors"
 BACKBONE_FILE = "backbone.pt"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.training.data import LabelledClips, ZeroShotTask
+from core.protocol.clips import LabelledClips, ZeroShotTask
 
 NTU_SPLITS: dict[str, tuple[int, tuple[int, ...]]] = {
     "ntu55-5": (60, (10, 11, 19, 26, 56)),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.evaluation.reference import (
+from core.training.reference import (
     ReferenceConfig, ReferenceTCN, class_scores, main, measure, summary_table, train_reference,
 )
-from core.training.text_bank import TextBank
+from core.model.text_bank import TextBank
 from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 
 FAST = ReferenceConfig(epochs=12, window=16, width=16, batch_size=4, lr=3e-3)
@@ -31,7 +31,7 @@ def test_reference_learns_the_training_actions(synthetic_bank) -> None:
     bank = TextBank(synthetic_bank)
     model = train_reference(task, bank, FAST, seed=0)
     clips = task.subset("test_seen")
-    from core.training.data import clip_windows
+    from core.protocol.clips import clip_windows
 
     windows, owners = clip_windows(clips, FAST.policy)
     with torch.no_grad():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.training.data import SUBSETS, LabelledClips, ZeroShotTask
+from core.protocol.clips import LabelledClips, SUBSETS, ZeroShotTask
 
 ALL_ACTIONS = "all"
 
@@ -48,3 +48,14 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
         subsets[name] = clips
     train_actions = sorted(set(subsets["train"].actions))
     return ZeroShotTask(split, train_actions, sorted(zero_shot.validation), sorted(zero_shot.unseen), subsets)
+
+
+def load_task(corpus_path: Path, split: str) -> ZeroShotTask:
+    """The zero-shot task of ``split`` over a corpus or an NTU folder."""
+    from core.protocol.ntu_task import is_ntu_folder, ntu_task
+
+    if is_ntu_folder(corpus_path):
+        from core.knowledge.vocabulary import load_vocabulary
+
+        return ntu_task(corpus_path, split, load_vocabulary())
+    return corpus_task(load_training_corpus(corpus_path), split)

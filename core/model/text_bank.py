@@ -20,6 +20,8 @@ from core.model.prototypes import PROTOTYPE_KINDS, prototype_sentences
 from core.model.scoring import ClassPrototypes
 from core.model.text import TextEncoder
 
+DEFAULT_TEXT_BANK = Path("runs/text_bank.safetensors")
+
 SLOT_TITLES = ("Environment", "Manipulable object", "Target object")
 MASK_WORD = "[MASK]"
 # Curriculum stage s (1, 2, 3) masks s slots; these are all the patterns, grouped by stage.

@@ -8,8 +8,8 @@ both handednesses are seen alike. The focal length is not drawn because the inpu
 normalisation cancels it. Subjects whose ``crc32(source/subject) % 5 == 0`` never train: they
 are the held-out set the reported error is measured on.
 
-    python -m core.pose.lifting train --corpus artifacts/corpus --out core/pose/lifter.safetensors
-    python -m core.pose.lifting evaluate --corpus artifacts/corpus --ntu ../shared/data/ntu/S001C001P001R001A001.skeleton
+    python -m core.training.lifter train --corpus artifacts/corpus --out core/pose/lifter.safetensors
+    python -m core.training.lifter evaluate --corpus artifacts/corpus --ntu ../shared/data/ntu/S001C001P001R001A001.skeleton
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def ntu_errors(model: Lifter, path: Path, lengths: list[float]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.pose.lifting", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m core.training.lifter", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("train", "evaluate"):
@@ -179,3 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         save_lifter(args.out, model, record)
     print(json.dumps(record, indent=1))
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,7 +6,7 @@ splits. This is such a prototype, trained end to end in about a minute per split
 SkeletonContext numbers can be read against it on exactly the same splits and samples, and so a
 new split can be judged easy or hard before anyone tunes on it.
 
-    python -m core.evaluation.reference --corpus artifacts/corpus --splits split1 split2 split3 --seeds 0 1 2
+    python -m core.training.reference --corpus artifacts/corpus --splits split1 split2 split3 --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from core.model.scoring import ClassPrototypes, class_logits
 from core.model.text import EMBEDDING_DIM
 from core.recognition.windows import WindowPolicy
 from core.skeleton.layout import JOINT
-from core.training.data import EpochSampler, TrainWindows, ZeroShotTask, clip_windows, pool_by_clip
-from core.training.tasks import corpus_task, load_training_corpus, split_folder
-from core.training.text_bank import TextBank
+from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip
+from core.training.data import EpochSampler, TrainWindows
+from core.protocol.tasks import corpus_task, load_training_corpus, split_folder
+from core.model.text_bank import TextBank
 
 # The joints that every source records (OpenNI exports have only these 15; see core/data/openni.py),
 # so no input depends on how a source's missing joints were synthesised.
@@ -154,7 +155,7 @@ def summary_table(results: list[dict[str, object]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.evaluation.reference", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m core.training.reference", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="corpus folder (python -m core corpus build)")
     parser.add_argument("--text-bank", type=Path, default=Path("runs/text_bank.safetensors"),
                         help="text bank file (python -m core train --build-text-bank FILE)")
