@@ -44,6 +44,11 @@ def check_labels(text: str) -> str:
     return f"{len(labels)} label(s): " + ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
 
 
+def answer_markdown(answer: str | None) -> str:
+    """The steady answer as the live view shows it (core.recognition.smoothing)."""
+    return "Action: …" if answer is None else f"Action: **{answer}**"
+
+
 def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig()) -> gr.Blocks:
     """The whole interface around one shared recogniser."""
 
@@ -52,11 +57,11 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
     live_by_tab: dict[str, LiveSession] = {}
 
     def on_frame(frame, labels_text, session, request: gr.Request):
-        image, scores, status, session = stream_frame(frame, labels_text, session, recognizer, live_config,
-                                                      mirrored=MIRROR_WEBCAM)
+        image, scores, answer, status, session = stream_frame(frame, labels_text, session, recognizer, live_config,
+                                                              mirrored=MIRROR_WEBCAM)
         if request is not None and request.session_hash:
             live_by_tab[request.session_hash] = session
-        return gr.skip() if image is None else image, scores, status, session
+        return gr.skip() if image is None else image, scores, answer_markdown(answer), status, session
 
     def on_tab_closed(request: gr.Request):
         session = live_by_tab.pop(request.session_hash, None) if request is not None else None
@@ -97,11 +102,14 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
                                   elem_id="webcam")
                 view = gr.Image(label="Skeleton", format="jpeg", interactive=False, height=360, elem_id="live-view")
             with gr.Row():
-                live_scores = gr.Label(num_top_classes=5, label="Top 5 (probability)", elem_id="live-scores")
+                with gr.Column():
+                    live_answer = gr.Markdown(answer_markdown(None), elem_id="live-answer")
+                    live_scores = gr.Label(num_top_classes=5, label="Top 5 (smoothed probability)",
+                                           elem_id="live-scores")
                 live_status = gr.Markdown("Press **Record** on the webcam to start.", elem_id="live-status")
             # Streams beyond MAX_LIVE_SESSIONS get the busy message at once (demo.live_slots), so
             # twice that many handlers at a time keep both the streams and those answers flowing.
-            webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_status, session],
+            webcam.stream(on_frame, [webcam, labels, session], [view, live_scores, live_answer, live_status, session],
                           stream_every=STREAM_EVERY_S, time_limit=STREAM_TIME_LIMIT_S,
                           concurrency_limit=2 * limits.MAX_LIVE_SESSIONS, concurrency_id="live",
                           show_progress="hidden", api_visibility="private")
@@ -120,7 +128,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
                 video_out = gr.Video(label="Skeleton and top action", interactive=False, elem_id="video-out")
             video_message = gr.Markdown()
             with gr.Row():
-                video_plot = gr.LinePlot(label="Label probability over time", **PLOT_KWARGS)
+                video_plot = gr.LinePlot(label="Label probability over time (smoothed)", **PLOT_KWARGS)
                 video_scores = gr.Label(num_top_classes=5, label="Whole clip")
             with gr.Row():
                 skeleton_download = gr.File(label="Skeleton (.npz)")
@@ -138,7 +146,7 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
                     skeleton_go = gr.Button("Recognise", variant="primary", elem_id="skeleton-go")
                 skeleton_scores = gr.Label(num_top_classes=5, label="Top actions")
             skeleton_message = gr.Markdown()
-            skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence)", **PLOT_KWARGS)
+            skeleton_plot = gr.LinePlot(label="Label probability over time (first sequence, smoothed)", **PLOT_KWARGS)
             skeleton_table = gr.Dataframe(label="Sequences", interactive=False)
             skeleton_go.click(on_skeleton, [skeleton_in, labels],
                               [skeleton_scores, skeleton_plot, skeleton_table, skeleton_message], api_name="skeleton",

@@ -24,9 +24,11 @@ from core.skeleton.slots import slots_of_frames
 class PoseWindow:
     """MediaPipe landmarks (pixels of the real, unmirrored view) of the frames received in the last ``seconds``."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, max_frames: int | None = None) -> None:
+        """``max_frames`` bounds the frames kept whatever their timestamps say (a stream whose
+        timestamps a visitor sets could otherwise squeeze any number into ``seconds``)."""
         self.seconds = seconds
-        self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque()
+        self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque(maxlen=max_frames)
 
     def add(self, time_s: float, view: np.ndarray, track_ids: list[int]) -> None:
         """Append one frame's bodies ``(P, 33, 2)`` and drop frames older than the window."""

@@ -86,8 +86,10 @@ def frame_predictions(predictions: list[WindowPrediction], frames: int, fps: flo
 def _caption(current: WindowPrediction | None, time_s: float, someone: bool) -> str:
     if current is None:
         return "Nobody in view" if not someone else "(not enough motion to score)"
-    label, probability = current.entries[0]
-    return f"{time_s:5.1f} s  {label}  {probability:.0%}"
+    shown = current.shown
+    if shown.label is None:
+        return f"{time_s:5.1f} s  {shown.text}"
+    return f"{time_s:5.1f} s  {shown.label}  {dict(shown.entries)[shown.label]:.0%}"
 
 
 def _fit(frame: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.recognition.smoothing import NO_CLEAR_MATCH
 from core.skeleton.layout import JOINT
 from demo.engine import MAX_LABELS, SharedRecognizer
 from demo.live import NOBODY, LiveConfig, LiveSession, stream_frame
@@ -92,6 +93,7 @@ def test_stream_ranks_the_typed_labels_and_draws_the_skeleton(recognizer, camera
     last = outputs[-1]
     assert set(last.scores) == {"drink water", "clapping", "sit down"}
     assert sum(last.scores.values()) == pytest.approx(1.0, abs=1e-4)
+    assert last.answer in {"drink water", "clapping", "sit down", NO_CLEAR_MATCH}  # the steady answer
     assert session.windows_scored >= 4  # 45 frames at 15 frames/s, scored every 0.5 s
     assert "frames/s" in last.status and "latency" in last.status
     drawn = np.abs(last.image.astype(int) - camera_frames[-1][:, ::-1].astype(int)).sum(axis=-1) > 60
@@ -175,8 +177,8 @@ def test_two_browser_sessions_keep_separate_state(recognizer, camera_frames):
     config = LiveConfig(window_s=600.0)  # wall-clock stream: keep every frame however slow the machine
     first = second = None
     for frame in frames:
-        _, first_scores, _, first = stream_frame(frame, "drink water; sit down", first, recognizer, config)
-        _, second_scores, second_status, second = stream_frame(
+        _, first_scores, _, _, first = stream_frame(frame, "drink water; sit down", first, recognizer, config)
+        _, second_scores, _, second_status, second = stream_frame(
             empty, "clapping; kicking; salute", second, recognizer, config
         )
         first.settle()

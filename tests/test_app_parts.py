@@ -156,6 +156,8 @@ def test_window_predictions_list_every_label_best_first_and_label_the_video_by_t
     assert per_frame[4].entries[0][0] == "up"
     assert per_frame[34].entries[0][0] == "down"  # centres 2.0 and 2.5 cover 3.4 s; 2.5 is nearer
     assert per_frame[99] is None
+    # the plot and the captions follow the steady answer: the third window's own top is down, the smoothed one still up
+    assert [p.shown.label for p in predictions] == ["up", "up", "up", "down"]
 
 
 def test_timeline_frame_and_csv_list_every_window(tmp_path):
@@ -164,7 +166,7 @@ def test_timeline_frame_and_csv_list_every_window(tmp_path):
     assert list(frame.columns) == ["time_s", "label", "probability"]
     assert set(frame.label) == {"up"} and len(frame) == len(predictions)
     rows = pd.read_csv(write_csv(predictions, ["up", "down"], tmp_path / "p.csv"))
-    assert list(rows.columns) == ["start_s", "end_s", "top_label", "up", "down"]
+    assert list(rows.columns) == ["start_s", "end_s", "top_label", "shown", "up", "down"]
     assert len(rows) == len(predictions)
     assert np.allclose(rows.up + rows.down, 1.0, atol=1e-5)
 

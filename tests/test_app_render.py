@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.recognition.smoothing import SteadyAnswer
 from demo.render import frame_predictions
 from demo.timeline import WindowPrediction
 
@@ -23,7 +24,8 @@ def sliding_bounds(frames: int, fps: float, window_s: float = 2.0, stride_s: flo
 
 
 def _windows(bounds: list[tuple[int, int]], fps: float) -> list[WindowPrediction]:
-    return [WindowPrediction(s / fps, e / fps, ((f"w{i}", 1.0),), np.zeros(25)) for i, (s, e) in enumerate(bounds)]
+    return [WindowPrediction(s / fps, e / fps, ((f"w{i}", 1.0),), np.zeros(25), SteadyAnswer(f"w{i}", ((f"w{i}", 1.0),)))
+            for i, (s, e) in enumerate(bounds)]
 
 
 def test_every_frame_gets_the_nearest_covering_window():

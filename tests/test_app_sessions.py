@@ -103,7 +103,7 @@ def test_the_app_handler_answers_busy_when_every_slot_is_taken(recognizer):
     holders = [Streaming() for _ in range(LIVE_SLOTS.limit)]
     try:
         assert all(LIVE_SLOTS.acquire(holder) for holder in holders)
-        image, scores, status, session = stream_frame(FRAME, LABELS, None, recognizer, LiveConfig())
+        image, scores, _, status, session = stream_frame(FRAME, LABELS, None, recognizer, LiveConfig())
         assert image is None and scores is None and "The app is busy" in status
         assert session is not None and session.tracker is None  # no landmarker was made
     finally:

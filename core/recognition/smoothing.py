@@ -107,8 +107,8 @@ class SteadyRanking:
         return None
 
 
-def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: np.ndarray,
+def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: Sequence[Sequence[float]],
                    rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
-    """The rule over a whole clip's windows ``(N, L)`` at ``times`` (the Video tab's timeline)."""
+    """The rule over a whole clip's windows (N rows of L probabilities) at ``times`` (the Video tab's timeline)."""
     steady = SteadyRanking(rule)
     return [steady.update(float(time_s), labels, row) for time_s, row in zip(times, probabilities)]
