@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 
 from core.data import ase, jhmdb, md4fd, motions, pushfit
-from core.data.packs import archive_rows
 from core.skeleton.layout import JOINT
 from tests.test_pose_landmarks import _standing
 
@@ -56,7 +55,7 @@ def test_pushfit_keeps_frames_without_a_person_absent(tmp_path):
                  {"a.npz": {"landmarks": landmarks}, "b.npz": {"landmarks": landmarks}})
     read = pushfit.read_source(root)
     (sample,) = read.samples
-    assert sample.subject == "25fps-640x360" and sample.fps == 25.0
+    assert sample.subject == "a" and sample.fps == 25.0
     assert not sample.joints[3].any() and np.abs(sample.joints[[2, 4]]).sum() > 0
     assert read.problems == ["b.npz: has no known frame size or fps (its video is absent from the source)"]
 
@@ -71,7 +70,7 @@ def test_md4fd_hangs_the_arms_it_never_saw_and_drops_frames_without_a_body(tmp_p
                  ["ur_fall_FALL_003.npz\tfall\t\t\t\t30\t640\t480\t8\tx"],
                  {"ur_fall_FALL_003.npz": {"landmarks": points, "aspect": aspect}})
     (sample,) = md4fd.read_source(root).samples
-    assert sample.subject == "ur_fall_FALL" and not sample.joints[0].any()
+    assert sample.subject == "ur_fall_FALL-003" and not sample.joints[0].any()
     body = sample.joints[1:]
     for side in ("left", "right"):  # arms at the sides: the wrist below the elbow below the shoulder
         shoulder, elbow, wrist = (body[:, JOINT[f"{side}_{part}"], 1] for part in ("shoulder", "elbow", "wrist"))
@@ -113,11 +112,13 @@ def test_ase_leaves_out_a_byte_identical_copy_and_names_it_by_its_motion(tmp_pat
     assert read.problems == ["RL_Idle_Ready.npz: the same motion as RL_Idle_Ready(0).npz, left out"]
 
 
-def test_a_pack_table_is_read_from_the_archive_without_unpacking(tmp_path):
-    import tarfile
+def test_md4fd_windows_that_share_a_frame_are_one_recording(tmp_path):
+    from core.pose.landmarks import POINT_NAMES
 
-    root = _pack(tmp_path / "src", "md4fd", "file\tlabel\twidth", ["x_000.npz\tfall\t640"], {})
-    archive = tmp_path / "md4fd.tar.xz"
-    with tarfile.open(archive, "w:xz") as tar:
-        tar.add(root / "md4fd", arcname="md4fd")
-    assert archive_rows(archive, "md4fd") == [{"file": "x_000.npz", "label": "fall", "width": "640"}]
+    frames = _body(POINT_NAMES["md4fd"], 12) / [640.0, 480.0]
+    windows = {"s_000.npz": frames[0:6], "s_001.npz": frames[4:10], "s_002.npz": frames[9:12] + 0.01,
+               "t_003.npz": frames[0:6]}  # shares frames with s_000, but is another session
+    header = "file\tlabel\tsubject\tview\tform\tfps\twidth\theight\tframes\tsource"
+    root = _pack(tmp_path, "md4fd", header, [f"{name}\tfall\t\t\t\t30\t640\t480\t6\tx" for name in windows],
+                 {name: {"landmarks": points, "aspect": np.full(len(points), 2.0)} for name, points in windows.items()})
+    assert [s.subject for s in md4fd.read_source(root).samples] == ["s-000", "s-000", "s-002", "t-003"]

@@ -95,7 +95,8 @@ def test_jhmdb_subjects_are_the_split_1_roles():
 
 def test_md4fd_falls_end_lower_than_they_start_and_windows_stay_in_their_session():
     falls = _samples("md4fd", "fall")
-    assert len(falls) == 60 and {s.subject for s in _read("md4fd").samples} == {"le2i_home_01", "le2i_home_02", "ur_fall_FALL"}
+    recordings = {s.subject for s in _read("md4fd").samples}
+    assert len(falls) == 60 and len(recordings) == 45 and "le2i_home_02-005" in recordings
     tilted = [np.max(_spine_tilt_deg(_present(s.joints))) > 45 for s in falls]
     assert np.mean(tilted) > 0.6, np.mean(tilted)
 
@@ -165,7 +166,7 @@ def test_a_mediapipe_pack_and_the_live_window_make_the_same_skeleton_from_the_sa
 
     folder = pack_folder(unpacked(require_data("raw", "pushfit.tar.xz")), "pushfit")
     row = next(r for r in table_rows((folder / "clips.tsv").read_text(), "pushfit") if r["file"] == "correct1.npz")
-    sample = pushfit.read_row(folder / row["file"], row)[0]
+    sample = pushfit.read_row(folder / row["file"], row, pushfit.subject(row))[0]
     landmarks = load_arrays(folder / row["file"], ("landmarks",))["landmarks"][..., :2]
     pixels = (landmarks * [float(row["width"]), float(row["height"])]).astype(np.float32)
     window = PoseWindow(seconds=len(pixels))

@@ -247,7 +247,10 @@ def test_split_sizes_and_source_coverage(shipped, actions_with_data) -> None:
         assert 0.17 <= len(split.unseen) / len(with_data) <= 0.23, split.name
         rest = len(with_data) - len(split.unseen)
         assert 0.12 <= len(split.validation) / rest <= 0.18, split.name
-        assert {s for action in split.unseen for s in with_data[action]} == all_sources
+        # every source gives an unseen action, except one with a single action, which would lose it all
+        single = {s for s in all_sources if sum(s in sources for sources in with_data.values()) == 1}
+        assert single == {"pushfit", "md4fd"}
+        assert {s for action in split.unseen for s in with_data[action]} >= all_sources - single
         assert len({s for action in split.validation for s in with_data[action]}) >= 3
         assert set(split.test_subjects) == set(split.validation_subjects) == all_sources
 

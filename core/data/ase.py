@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.packs import Row, load_arrays, pack_folder, table_rows
+from core.data.packs import Row, load_arrays, pack_rows, per_row
 from core.data.sample import MalformedFileError, Sample, SourceRead
 from core.data.staging import face_camera
 from core.data.synthesis import complete_skeleton
@@ -58,6 +58,9 @@ def subject(row: Row) -> str:
     return "amp" if Path(row["file"]).stem.startswith("amp_") else "reallusion"
 
 
+subjects = per_row(subject)
+
+
 def skeleton(path: Path, positions: np.ndarray) -> np.ndarray:
     """(T, 25, 3) NTU skeleton in the Kinect convention from (T, J, 3) ASE positions."""
     if positions.ndim != 3 or positions.shape[1] not in _BODY or positions.shape[2] != 3:
@@ -75,10 +78,10 @@ def skeleton(path: Path, positions: np.ndarray) -> np.ndarray:
 
 
 def read_source(root: Path) -> SourceRead:
-    folder = pack_folder(root, "ase")
+    folder, rows = pack_rows(root, "ase")
     result = SourceRead(SOURCE, "clips", EXPECTED)
     seen: dict[str, str] = {}
-    for row in table_rows((folder / "clips.tsv").read_text(encoding="utf-8"), str(folder / "clips.tsv")):
+    for row in rows:
         path = folder / row["file"]
         try:
             arrays = load_arrays(path, ("joints", "fps"))

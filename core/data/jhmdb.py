@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from core.data.packs import Row, image_skeleton, load_arrays, read_pack
+from core.data.packs import Row, image_skeleton, load_arrays, per_row, read_pack
 from core.data.sample import MalformedFileError, Sample, SourceRead
 from core.pose import landmarks
 
@@ -30,18 +30,17 @@ _ROLE = re.compile(r"\b1:(train|test)\b")
 
 
 def subject(row: Row) -> str:
-    """The clip's role in JHMDB's split 1, the only grouping the clips have."""
+    """The clip's role in JHMDB's split 1, the only grouping the clips have ("" when it has none)."""
     match = _ROLE.search(row.get("split", ""))
-    if not match:
-        raise ValueError(f"{row.get('file')}: no split-1 role in {row.get('split')!r}")
-    return match.group(1)
+    return match.group(1) if match else ""
 
 
-def read_row(path: Path, row: Row) -> list[Sample]:
-    try:
-        role = subject(row)
-    except ValueError as error:
-        raise MalformedFileError(path, str(error)) from error
+subjects = per_row(subject)
+
+
+def read_row(path: Path, row: Row, role: str) -> list[Sample]:
+    if not role:
+        raise MalformedFileError(path, f"has no split-1 role in {row.get('split')!r}")
     points = load_arrays(path, ("joints",))["joints"]
     if points.ndim != 3 or points.shape[1:] != (15, 2):
         raise MalformedFileError(path, f"joints must be (frames, 15, 2), not {points.shape}")
@@ -50,4 +49,4 @@ def read_row(path: Path, row: Row) -> list[Sample]:
 
 
 def read_source(root: Path) -> SourceRead:
-    return read_pack(root, "jhmdb", read_row, SourceRead(SOURCE, "clips", EXPECTED))
+    return read_pack(root, "jhmdb", read_row, SourceRead(SOURCE, "clips", EXPECTED), subjects)

@@ -9,9 +9,11 @@ unseen, and there are no elbows: the one landmark path (``core.pose.landmarks``,
 ``md4fd``) hangs both arms along the torso. Only the falls are used; "everyday activity" names
 no action (the label map excludes it).
 
-Windows start 15 frames apart and overlap, so a window's ``subject`` is its recording session
-(the source file it was cut from: le2i_home_01, le2i_home_02, ur_fall_FALL): overlapping windows
-are never split between training and test. 30 fps, as the source states.
+Windows start 15 frames apart and overlap, so a window's ``subject`` is its recording: the windows
+of one source file (le2i_home_01, le2i_home_02, ur_fall_FALL) that share an identical frame,
+directly or through each other, named after the first of them (``le2i_home_02-005``). Overlapping
+windows are never split between training and test; the 102 windows make 45 recordings, the groups
+the source's documentation lists. 30 fps, as the source states.
 """
 
 from __future__ import annotations
@@ -30,17 +32,45 @@ EXPECTED = 102
 FPS = 30.0
 WRISTS = (9, 10)
 CODE_DEPENDENCIES = (Path(landmarks.__file__),)
-_SESSION = re.compile(r"^(?P<session>.+)_\d+$")
+_WINDOW = re.compile(r"^(?P<session>.+)_(?P<index>\d+)$")
 
 
-def subject(row: Row) -> str:
-    match = _SESSION.match(Path(row["file"]).stem)
-    if not match:
-        raise ValueError(f"{row['file']}: not named <session>_<k>.npz")
-    return match.group("session")
+def subjects(folder: Path, rows: list[Row]) -> list[str]:
+    """Each row's recording (see above): windows of one session linked by a shared frame."""
+    root: dict[str, str] = {}
+
+    def find(name: str) -> str:
+        while root[name] != name:
+            name = root[name] = root[root[name]]
+        return name
+
+    first_owner: dict[tuple[str, bytes], str] = {}
+    for row in rows:
+        name = Path(row["file"]).stem
+        match = _WINDOW.match(name)
+        if not match:
+            raise ValueError(f"{row['file']}: not named <session>_<k>.npz")
+        root[name] = name
+        try:
+            frames = load_arrays(folder / row["file"], ("landmarks",))["landmarks"]
+        except MalformedFileError:
+            continue  # read_row names the damaged file
+        for frame in frames:
+            key = (match.group("session"), frame.tobytes())
+            if key in first_owner:
+                a, b = sorted((find(name), find(first_owner[key])))
+                root[b] = a
+            else:
+                first_owner[key] = name
+    return [_recording(find(Path(row["file"]).stem)) for row in rows]
 
 
-def read_row(path: Path, row: Row) -> list[Sample]:
+def _recording(first_window: str) -> str:
+    match = _WINDOW.match(first_window)
+    return f"{match.group('session')}-{match.group('index')}"
+
+
+def read_row(path: Path, row: Row, subject_name: str) -> list[Sample]:
     arrays = load_arrays(path, ("landmarks", "aspect"))
     points, aspect = arrays["landmarks"], arrays["aspect"]
     if points.ndim != 3 or points.shape[1:] != (11, 2) or aspect.shape != points.shape[:1]:
@@ -48,14 +78,13 @@ def read_row(path: Path, row: Row) -> list[Sample]:
                                        f"{points.shape} and {aspect.shape}")
     try:
         size = (float(row["width"]), float(row["height"]))
-        session = subject(row)
     except (KeyError, ValueError) as error:
-        raise MalformedFileError(path, f"has no usable frame size or name in clips.tsv ({error})") from error
+        raise MalformedFileError(path, f"has no usable frame size in clips.tsv ({error})") from error
     known = np.ones(points.shape[:2], bool)
     known[:, list(WRISTS)] = False
     joints = image_skeleton(path, points * size, "md4fd", present=np.isfinite(aspect), known=known)
-    return [Sample(SOURCE, session, row["label"], f"md4fd_{path.stem}", FPS, joints)]
+    return [Sample(SOURCE, subject_name, row["label"], f"md4fd_{path.stem}", FPS, joints)]
 
 
 def read_source(root: Path) -> SourceRead:
-    return read_pack(root, "md4fd", read_row, SourceRead(SOURCE, "windows", EXPECTED))
+    return read_pack(root, "md4fd", read_row, SourceRead(SOURCE, "windows", EXPECTED), subjects)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.packs import Row, image_skeleton, load_arrays, read_pack
+from core.data.packs import Row, image_skeleton, load_arrays, per_row, read_pack
 from core.data.sample import MalformedFileError, Sample, SourceRead
 from core.pose import landmarks
 
@@ -32,13 +32,16 @@ def subject(row: Row) -> str:
     return row["subject"]
 
 
-def read_row(path: Path, row: Row) -> list[Sample]:
+subjects = per_row(subject)
+
+
+def read_row(path: Path, row: Row, subject_name: str) -> list[Sample]:
     joints = load_arrays(path, ("joints",))["joints"]
     if joints.ndim != 3 or joints.shape[1:] != (25, 3):
         raise MalformedFileError(path, f"joints must be (frames, 25, 3), not {joints.shape}")
     skeleton = image_skeleton(path, joints[..., :2], "body25", known=joints[..., 2] > 0)
-    return [Sample(SOURCE, subject(row), row["label"], f"motions_{path.stem}", FPS, skeleton)]
+    return [Sample(SOURCE, subject_name, row["label"], f"motions_{path.stem}", FPS, skeleton)]
 
 
 def read_source(root: Path) -> SourceRead:
-    return read_pack(root, "motions", read_row, SourceRead(SOURCE, "files", EXPECTED))
+    return read_pack(root, "motions", read_row, SourceRead(SOURCE, "files", EXPECTED), subjects)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ TABLE = "clips.tsv"
 MIN_FRAMES = 2  # fewer poses than this cannot make a motion
 
 Row = dict[str, str]
+Subjects = Callable[[Path, list[Row]], list[str]]  # (pack folder, its rows) -> each row's subject
 
 
 def table_rows(text: str, where: str) -> list[Row]:
@@ -44,15 +44,6 @@ def pack_folder(root: Path, name: str) -> Path:
     return found[0].parent
 
 
-def archive_rows(archive: Path, name: str) -> list[Row]:
-    """The clips table read straight from the archive (subject inventories need no unpacking)."""
-    with tarfile.open(archive) as tar:
-        member = next((m for m in tar.getmembers() if m.name.endswith(f"{name}/{TABLE}")), None)
-        if member is None:
-            raise ValueError(f"{archive} holds no {name}/{TABLE}")
-        return table_rows(tar.extractfile(member).read().decode("utf-8"), f"{archive.name}:{member.name}")
-
-
 def load_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The named arrays of one ``.npz`` as float64; a missing or damaged file raises MalformedFileError."""
     try:
@@ -65,15 +56,25 @@ def load_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         raise MalformedFileError(path, f"is not a readable .npz file ({error})") from error
 
 
-def read_pack(
-    root: Path, name: str, read_row: Callable[[Path, Row], list[Sample]], result: SourceRead,
-) -> SourceRead:
-    """Every row of ``name``'s clips table through ``read_row(npz path, row)``."""
+def per_row(subject: Callable[[Row], str]) -> Subjects:
+    """The subjects rule of a pack whose table tells each row's subject on its own."""
+    return lambda folder, rows: [subject(row) for row in rows]
+
+
+def pack_rows(root: Path, name: str) -> tuple[Path, list[Row]]:
+    """The unpacked pack folder and its clips table."""
     folder = pack_folder(root, name)
-    rows = table_rows((folder / TABLE).read_text(encoding="utf-8"), str(folder / TABLE))
-    for row in rows:
+    return folder, table_rows((folder / TABLE).read_text(encoding="utf-8"), str(folder / TABLE))
+
+
+def read_pack(
+    root: Path, name: str, read_row: Callable[[Path, Row, str], list[Sample]], result: SourceRead, subjects: Subjects,
+) -> SourceRead:
+    """Every row of ``name``'s clips table through ``read_row(npz path, row, subject)``."""
+    folder, rows = pack_rows(root, name)
+    for row, subject in zip(rows, subjects(folder, rows)):
         try:
-            samples = read_row(folder / row["file"], row)
+            samples = read_row(folder / row["file"], row, subject)
         except MalformedFileError as error:
             result.problems.append(str(error))
             continue

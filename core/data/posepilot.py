@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.data.mediapipe_pack import landmark_skeleton
-from core.data.packs import Row, read_pack
+from core.data.packs import Row, per_row, read_pack
 from core.data.sample import Sample, SourceRead
 from core.pose import landmarks
 
@@ -39,10 +39,13 @@ def frame_size(row: Row) -> tuple[float, float]:
     return SUN_SALUTATION_FRAME if row["label"] == SUN_SALUTATION else POSE_FRAME
 
 
-def read_row(path: Path, row: Row) -> list[Sample]:
+subjects = per_row(subject)
+
+
+def read_row(path: Path, row: Row, subject_name: str) -> list[Sample]:
     joints = landmark_skeleton(path, frame_size(row))
-    return [Sample(SOURCE, subject(row), row["label"], f"posepilot_{path.stem}", FPS, joints)]
+    return [Sample(SOURCE, subject_name, row["label"], f"posepilot_{path.stem}", FPS, joints)]
 
 
 def read_source(root: Path) -> SourceRead:
-    return read_pack(root, "posepilot-yoga", read_row, SourceRead(SOURCE, "clips", EXPECTED))
+    return read_pack(root, "posepilot-yoga", read_row, SourceRead(SOURCE, "clips", EXPECTED), subjects)

@@ -1,8 +1,9 @@
 """Which subjects each raw dataset archive holds, read from member names only.
 
 Choosing held-out subjects needs to know who exists and how many clips each one has, but not
-the motion itself, so this lists the archives without unpacking them; the converted packs
-(core.data.packs) list their clips and subjects in a small table, read from the archive. Penn Action is the
+the motion itself, so this lists the archives without unpacking them. The converted packs
+(core.data.packs) are small and unpacked once into the build's cache; their readers name each
+clip's subject (MD4FD's from the frames its overlapping windows share). Penn Action is the other
 exception: its clips have no actor ids and their file names (``NNNN.mat``) carry neither the
 action nor the official train/test flag, so those two small fields are read from each member.
 Its "subjects" are the two official halves, "train" and "test", as in the corpus, and the test
@@ -17,7 +18,8 @@ import tarfile
 from collections import Counter
 from pathlib import Path
 
-from core.data.packs import archive_rows
+from core.data.packs import pack_rows
+from core.data.source_cache import unpacked
 from core.data.sources import PACK_SOURCES, SOURCES
 
 ARCHIVES = {source: archive for source, (archive, _) in SOURCES.items()}
@@ -93,9 +95,10 @@ def read_inventory(data_dir: Path) -> dict[str, SubjectInventory]:
 def _pack_inventory(source: str, archive: Path) -> SubjectInventory:
     """Clips per subject and label of a converted pack, by its reader's own subject rule."""
     reader = SOURCES[source][1]
+    folder, rows = pack_rows(unpacked(archive), Path(ARCHIVES[source]).name.split(".")[0])
     inventory: SubjectInventory = {}
-    for row in archive_rows(archive, Path(ARCHIVES[source]).name.split(".")[0]):
-        inventory.setdefault(reader.subject(row), Counter())[row["label"]] += 1
+    for row, subject in zip(rows, reader.subjects(folder, rows)):
+        inventory.setdefault(subject, Counter())[row["label"]] += 1
     return inventory
 
 

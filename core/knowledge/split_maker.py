@@ -133,7 +133,7 @@ def choose_subjects(inventory: SubjectInventory, rng: random.Random) -> tuple[li
         taken_files = 0
         for subject in rng.sample(sorted(remaining), len(remaining)):
             size = sum(inventory[subject].values())
-            if taken and abs(taken_files + size - share * total) >= abs(taken_files - share * total):
+            if abs(taken_files + size - share * total) >= abs(taken_files - share * total):
                 continue
             others = [keys for name, keys in remaining.items() if name != subject]
             if not inventory[subject].keys() <= set().union(*others):
