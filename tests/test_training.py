@@ -132,6 +132,32 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     assert "resume" in events
 
 
+TINY_ONE_STAGE = replace(get_config("tcn"), tcn_width=8, tcn_joint_channels=8, window=16, batch_size=8, context_epochs=2)
+
+
+def test_a_one_stage_config_trains_the_temporal_convolution_backbone_with_the_heads(tmp_path, synthetic_bank) -> None:
+    from core.model.tcn import TCNConfig
+    from core.recognition.recognizer import Recognizer
+
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    torch.manual_seed(TINY_ONE_STAGE.seed + 1)  # the initial weights train_context starts from
+    initial = SkeletonContext(TINY_ONE_STAGE.model_config("full")).backbone.state_dict()
+    path = trainer.train(task, bank, TINY_ONE_STAGE, "full", tmp_path / "run", torch.device("cpu"), quiet=True)
+    model, metadata = load_checkpoint(path)
+    assert isinstance(model.config.backbone, TCNConfig) and metadata["recipe"]["backbone"] == "trained with the heads"
+    assert metadata["pretrain_epochs"] == 0 and not (tmp_path / "run" / "backbone.pt").exists()
+    changed = [name for name, value in model.backbone.state_dict().items()
+               if value.dtype.is_floating_point and not torch.equal(value, initial[name])]
+    assert any(name.startswith("body.") for name in changed) and any(name.startswith("joint.") for name in changed)
+    stages = [r.get("stage") for r in _read_log(tmp_path / "run" / "train_log.jsonl") if "stage" in r]
+    assert stages == ["context", "context"]
+    ranking = Recognizer(model).rank(torch.randn(20, 25, 3).numpy(), list(task.train_actions))
+    assert sorted(name for name, _ in ranking.entries) == sorted(task.train_actions)
+    with pytest.raises(ValueError, match="trains in one stage"):
+        trainer.train(task, bank, TINY_ONE_STAGE, "full", tmp_path / "again", torch.device("cpu"), pretrain_only=True)
+
+
 def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> None:
     task = synthetic_task()
     bank = TextBank(synthetic_bank)

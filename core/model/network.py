@@ -13,12 +13,19 @@ from core.model.kpd import KeyPartPooling
 from core.model.prototypes import PROTOTYPE_KINDS
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.shiftgcn import BackboneConfig, ShiftGCN
+from core.model.tcn import TCNConfig, TemporalConvNet
 from core.model.text import EMBEDDING_DIM
+
+# backbone kind -> (its config, its network); checkpoints saved before the kind existed are Shift-GCN
+BACKBONES: dict[str, tuple[type, type[nn.Module]]] = {
+    "shiftgcn": (BackboneConfig, ShiftGCN),
+    "tcn": (TCNConfig, TemporalConvNet),
+}
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    backbone: BackboneConfig | TCNConfig = field(default_factory=BackboneConfig)
     use_kpd: bool = True
     use_cpm: bool = True
     prototypes: str = "descriptions"
@@ -33,6 +40,10 @@ class ModelConfig:
     kpd_hidden: int = 64
     linear_projection: bool = False
 
+    @property
+    def backbone_kind(self) -> str:
+        return next(kind for kind, (config_type, _) in BACKBONES.items() if isinstance(self.backbone, config_type))
+
     def __post_init__(self) -> None:
         if self.prototypes not in PROTOTYPE_KINDS:
             raise ValueError(f"unknown prototypes {self.prototypes!r}; expected one of {PROTOTYPE_KINDS}")
@@ -42,11 +53,14 @@ class ModelConfig:
             raise ValueError(f"window {self.window} is too short for a time stride of {self.backbone.time_stride}")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "backbone_kind": self.backbone_kind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
         values = dict(data)
+        kind = values.pop("backbone_kind", "shiftgcn")
+        if kind not in BACKBONES:
+            raise ValueError(f"unknown backbone kind {kind!r}; expected one of {sorted(BACKBONES)}")
         backbone = dict(values.pop("backbone", {}))
         for key in ("channels", "strided_blocks"):
             if key in backbone:
@@ -55,7 +69,7 @@ class ModelConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown model settings {sorted(unknown)}")
-        return cls(backbone=BackboneConfig(**backbone), **values)
+        return cls(backbone=BACKBONES[kind][0](**backbone), **values)
 
 
 class SkeletonContext(nn.Module):
@@ -65,7 +79,7 @@ class SkeletonContext(nn.Module):
         super().__init__()
         self.config = config
         channels = config.backbone.out_channels
-        self.backbone = ShiftGCN(config.backbone)
+        self.backbone = BACKBONES[config.backbone_kind][1](config.backbone)
         self.spatial = KeyPartPooling(
             channels, config.embed_dim, config.kpd_hidden, learned=config.use_kpd, linear=config.linear_projection
         )

@@ -7,6 +7,12 @@ SkeletonContext numbers can be read against it on exactly the same splits and sa
 new split can be judged easy or hard before anyone tunes on it.
 
     python -m core.training.reference --corpus artifacts/corpus --splits split1 split2 split3 --seeds 0 1 2
+
+With ``--clips`` it is instead trained on every action, as the shipped model is (split "all"),
+and scored on the real clips beside a checkpoint (default: the shipped weights), through the
+app's pose path, windows and pooling (core.evaluation.videos), in one run:
+
+    python -m core.training.reference --corpus artifacts/corpus --clips [--weights FILE]
 """
 
 from __future__ import annotations
@@ -26,10 +32,10 @@ from core.model.network import ModelConfig
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.text import EMBEDDING_DIM
 from core.recognition.windows import WindowPolicy
-from core.skeleton.layout import JOINT
+from core.skeleton.layout import JOINT, NUM_JOINTS
 from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip
 from core.training.data import EpochSampler, TrainWindows
-from core.protocol.tasks import corpus_task, load_training_corpus, split_folder
+from core.protocol.tasks import ALL_ACTIONS, corpus_task, load_training_corpus, split_folder
 from core.model.text_bank import TextBank
 
 # The joints that every source records (OpenNI exports have only these 15; see core/data/openni.py),
@@ -82,6 +88,26 @@ class ReferenceTCN(nn.Module):
         x = torch.cat([body.flatten(2), VELOCITY_SCALE * velocity.flatten(2)], dim=2).transpose(1, 2)
         pooled = self.convolutions(x).mean(-1)
         return nn.functional.normalize(self.projection(self.dropout(pooled)), dim=-1)
+
+
+class RecognizerModel(nn.Module):
+    """The yardstick in the shape ``core.recognition.Recognizer`` scores: the same windows, label
+    encoding (template prototypes) and pooling as any checkpoint, so the two meet on the clips."""
+
+    def __init__(self, network: ReferenceTCN, config: ReferenceConfig) -> None:
+        super().__init__()
+        self.network = network
+        self.config = ModelConfig(use_kpd=False, use_cpm=False, prototypes=config.prototypes, window=config.window,
+                                  window_s=config.window_s, top_k=config.top_k, temperature=config.temperature)
+
+    def forward(self, windows: torch.Tensor) -> dict[str, torch.Tensor]:
+        spatial = self.network(windows)
+        return {"spatial": spatial, "importance": spatial.new_full((len(spatial), NUM_JOINTS), 1.0 / NUM_JOINTS)}
+
+    def probabilities(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
+        config = self.config
+        logits = class_logits(outputs["spatial"], classes.spatial, classes.spatial_valid, config.top_k, config.temperature)
+        return torch.softmax(logits, dim=-1)
 
 
 def class_scores(embeddings: torch.Tensor, classes: ClassPrototypes, config: ReferenceConfig) -> torch.Tensor:
@@ -162,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", nargs="+", default=["split1", "split2", "split3"], help="split names or JSON files")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=ReferenceConfig.epochs)
-    parser.add_argument("--out", type=Path, help="JSON file for every run's numbers")
+    parser.add_argument("--out", type=Path, help="JSON file for every run's numbers (with --clips: a folder)")
+    parser.add_argument("--clips", action="store_true",
+                        help="train on every action and score the real clips beside --weights, instead of the splits")
+    parser.add_argument("--weights", type=Path, help="checkpoint scored beside the yardstick with --clips (default: shipped)")
     args = parser.parse_args(argv)
     try:
         if args.epochs < 1:
@@ -173,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         corpus = load_training_corpus(args.corpus)
         bank = TextBank(args.text_bank)
         config = ReferenceConfig(epochs=args.epochs)
+        if args.clips:
+            return clip_duel(corpus, bank, config, args.seeds[0], args.weights, args.out or Path("runs/reference-clips"))
         results = []
         for split in args.splits:
             task = corpus_task(corpus, split)
@@ -188,6 +219,40 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"config": asdict(config), "runs": results}, indent=2) + "\n")
+    return 0
+
+
+def clip_duel(corpus, bank: TextBank, config: ReferenceConfig, seed: int, weights: Path | None, out: Path) -> int:
+    """Train the yardstick on every action, score it and a checkpoint on the real clips, print both."""
+    from core.evaluation.pose_cache import POSE_CACHE
+    from core.evaluation.videos import DEFAULT_CLIPS, evaluate_clips, markdown, read_clips, summarise
+    from core.model.checkpoint import read_checkpoint_metadata, training_classes
+    from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
+
+    task = corpus_task(corpus, ALL_ACTIONS)
+    clips = read_clips(DEFAULT_CLIPS)
+    labels = list(dict.fromkeys(clip.action for clip in clips))
+    weights = weights or DEFAULT_WEIGHTS
+    contenders = {
+        "reference": (Recognizer(RecognizerModel(train_reference(task, bank, config, seed), config), "cpu"),
+                      task.train_actions),
+        "checkpoint": (Recognizer.load(weights, "cpu"), training_classes(read_checkpoint_metadata(weights)[1])),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    rows = ["| model | clips | top-1 | top-3 | mean rank | seen top-1 / top-3 | unseen top-1 / top-3 |",
+            "|---|---|---|---|---|---|---|"]
+    for name, (recognizer, trained) in contenders.items():
+        results = evaluate_clips(clips, labels, recognizer, trained, cache=POSE_CACHE)
+        summary = summarise(results)
+        described = "reference yardstick (trained here on every action)" if name == "reference" else str(weights)
+        (out / f"{name}.md").write_text(markdown(results, summary, {"model": described, "labels": len(labels)}))
+        overall, groups = summary["overall"], summary["by_seen"]
+        apart = [f"{groups[g]['top1']:.2f} / {groups[g]['top3']:.2f}" if g in groups else "-" for g in ("seen", "unseen")]
+        rows.append(f"| {described} | {overall['clips']} | {overall['top1']:.2f} | {overall['top3']:.2f} | "
+                    f"{overall['mean_rank']:.1f} | {apart[0]} | {apart[1]} |")
+    table = "\n".join(rows) + "\n"
+    (out / "duel.md").write_text(table)
+    print(table, end="")
     return 0
 
 

@@ -1,7 +1,10 @@
-"""Two-stage training: Shift-GCN pre-training on seen actions, then the SkeletonContext heads.
+"""Training the SkeletonContext network, in two stages or in one.
 
-Each stage saves its state after every epoch, so ``resume`` continues where a run stopped and
-draws the same windows it would have drawn.
+Two stages (the paper's schedule): the backbone is pre-trained as a classifier of the seen
+actions, then frozen while the KPD and CPM heads learn. One stage (a configuration with no
+pre-training epochs): backbone and heads learn together from the start, against the text
+prototypes, as the reference yardstick does. Each stage saves its state after every epoch, so
+``resume`` continues where a run stopped and draws the same windows it would have drawn.
 """
 
 from __future__ import annotations
@@ -65,6 +68,10 @@ def _loader(dataset: TrainWindows, sampler: EpochSampler, config: TrainConfig, d
 
 
 def _optimizer(parameters, config: TrainConfig, epochs: int):
+    """The config's optimizer: SGD with Nesterov momentum and step decay, or AdamW with a cosine schedule."""
+    if config.optimizer == "adamw":
+        optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
+        return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(epochs, 1))
     optimizer = torch.optim.SGD(
         parameters, lr=config.lr, momentum=config.momentum, nesterov=True, weight_decay=config.weight_decay,
         foreach=True,
@@ -159,8 +166,11 @@ def context_losses(
     model: SkeletonContext, prompt_head: ContextPromptHead | None, bank: TextBank, prototypes, rows: torch.Tensor,
     windows: torch.Tensor, labels: torch.Tensor, curriculum: int, generator: torch.Generator, config: TrainConfig,
 ) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
-    """Weighted loss terms of one batch (CE per branch, KPD calibration, CPM MLM) and the branch logits."""
-    with torch.no_grad():
+    """Weighted loss terms of one batch (CE per branch, KPD calibration, CPM MLM) and the branch logits.
+
+    The backbone learns too unless it is frozen (``requires_grad`` off, the two-stage schedule).
+    """
+    with torch.set_grad_enabled(any(p.requires_grad for p in model.backbone.parameters())):
         features, present = model.backbone(windows)
     out = model.heads(features, present)
     branch_logits = model.branch_logits(out, prototypes)
@@ -176,16 +186,21 @@ def context_losses(
 
 def train_context(
     task: ZeroShotTask, bank: TextBank, config: TrainConfig, model_config: ModelConfig,
-    backbone_state: dict[str, torch.Tensor], device: torch.device, out_dir: Path, log: RunLog, resume: bool = False,
+    backbone_state: dict[str, torch.Tensor] | None, device: torch.device, out_dir: Path, log: RunLog,
+    resume: bool = False,
 ) -> SkeletonContext:
-    """Stage 2: KPD and CPM on top of the frozen backbone."""
+    """KPD and CPM on top of the pre-trained, frozen backbone; or, without one, with the backbone learning too."""
     torch.manual_seed(config.seed + 1)
     classes = task.train_actions
     model = SkeletonContext(model_config).to(device)
-    model.backbone.load_state_dict(backbone_state)
-    model.backbone.requires_grad_(False)
+    frozen = backbone_state is not None
+    if frozen:
+        model.backbone.load_state_dict(backbone_state)
+        model.backbone.requires_grad_(False)
     prompt_head = ContextPromptHead(model_config.embed_dim, bank.vocab_size).to(device) if model_config.use_cpm else None
     modules = [model.spatial] + ([model.temporal, prompt_head] if prompt_head is not None else [])
+    if not frozen:
+        modules.append(model.backbone)
     parameters = [p for module in modules for p in module.parameters()]
     optimizer, scheduler = _optimizer(parameters, config, config.context_epochs)
     prototypes = bank.prototypes(classes, model_config.prototypes)
@@ -211,7 +226,8 @@ def train_context(
         generator = torch.Generator().manual_seed(config.seed * 1000 + epoch)
         torch.manual_seed(config.seed * 1000 + epoch)  # dropout draws, so a resumed epoch repeats exactly
         model.train()
-        model.backbone.eval()  # frozen: keep its batch-norm statistics
+        if frozen:
+            model.backbone.eval()  # keep its batch-norm statistics
         if prompt_head is not None:
             prompt_head.train()
         sums: dict[str, float] = {}
@@ -260,14 +276,40 @@ def _probe_accuracy(model: SkeletonContext, probe) -> float:
     return float((probabilities.argmax(-1).cpu() == labels).float().mean())
 
 
+def _pretrained_backbone(
+    task: ZeroShotTask, config: TrainConfig, model_config: ModelConfig, device: torch.device, out_dir: Path,
+    log: RunLog, resume: bool, backbone_path: Path, started: float,
+) -> tuple[dict[str, torch.Tensor], str]:
+    """Stage 1's backbone: reused from ``backbone_path`` when it matches, else trained and saved there."""
+    # What a saved backbone must match to be reused, saved beside its weights.
+    backbone_identity = {"channels": list(model_config.backbone.channels), "motion": model_config.backbone.motion,
+                         "depth": model_config.backbone.depth, "classes": task.train_actions}
+    if backbone_path.exists():
+        saved = load_saved_state(backbone_path, "cpu")
+        if any(saved.get(key, _IDENTITY_BEFORE_RECORDED.get(key)) != value for key, value in backbone_identity.items()):
+            raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
+        log.write(event="backbone", source=str(backbone_path))
+        source = "trained in this run" if backbone_path.parent == out_dir else backbone_path.name  # resumed or shared
+        return saved["backbone"], source
+    backbone_state = pretrain_backbone(task, config, model_config, device, out_dir, log, resume)
+    backbone_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = backbone_path.with_name(backbone_path.name + ".tmp")
+    torch.save({"backbone": backbone_state, **backbone_identity}, temporary)
+    temporary.replace(backbone_path)
+    log.write(event="pretrained", seconds=round(time.time() - started, 1))
+    return backbone_state, "trained in this run"
+
+
 def train(
     task: ZeroShotTask, bank: TextBank, config: TrainConfig, variant: str, out_dir: Path, device: torch.device,
     resume: bool = False, backbone_path: Path | None = None, pretrain_only: bool = False, quiet: bool = False,
 ) -> Path:
-    """Both stages, then the model file; returns its path (or the backbone's with ``pretrain_only``)."""
+    """Both stages (or the one), then the model file; returns its path (or the backbone's with ``pretrain_only``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     log = RunLog(out_dir / "train_log.jsonl", quiet)
     model_config = config.model_config(variant)
+    if config.end_to_end and (pretrain_only or backbone_path is not None):
+        raise ValueError(f"the {config.name} config trains in one stage: it has no backbone to pre-train or reuse")
     backbone_path = backbone_path or out_dir / BACKBONE_FILE
     started = time.time()
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
@@ -276,26 +318,13 @@ def train(
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
-    # What a saved backbone must match to be reused, saved beside its weights.
-    backbone_identity = {"channels": list(model_config.backbone.channels), "motion": model_config.backbone.motion,
-                         "depth": model_config.backbone.depth, "classes": task.train_actions}
-    if backbone_path.exists():
-        saved = load_saved_state(backbone_path, "cpu")
-        if any(saved.get(key, _IDENTITY_BEFORE_RECORDED.get(key)) != value for key, value in backbone_identity.items()):
-            raise ValueError(f"{backbone_path} was pre-trained for another config or split; delete it or pass another --backbone")
-        backbone_state = saved["backbone"]
-        backbone_source = "trained in this run" if backbone_path.parent == out_dir else backbone_path.name  # resumed or shared
-        log.write(event="backbone", source=str(backbone_path))
+    if config.end_to_end:
+        backbone_state, backbone_source = None, "trained with the heads"
     else:
-        backbone_state = pretrain_backbone(task, config, model_config, device, out_dir, log, resume)
-        backbone_source = "trained in this run"
-        backbone_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = backbone_path.with_name(backbone_path.name + ".tmp")
-        torch.save({"backbone": backbone_state, **backbone_identity}, temporary)
-        temporary.replace(backbone_path)
-        log.write(event="pretrained", seconds=round(time.time() - started, 1))
-    if pretrain_only:
-        return backbone_path
+        backbone_state, backbone_source = _pretrained_backbone(
+            task, config, model_config, device, out_dir, log, resume, backbone_path, started)
+        if pretrain_only:
+            return backbone_path
     model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
     path = out_dir / MODEL_FILE
     # With where a reused backbone came from, so that a checkpoint says how it was trained (the

@@ -1,0 +1,102 @@
+"""A temporal-convolution backbone over all joints at once, with a per-joint stream for the heads.
+
+The plain temporal-convolution yardstick (core.training.reference), which mixes every joint's
+position and velocity from its first layer and convolves over time only, generalised better to
+unseen actions and to real video than Shift-GCN at this project's data and CPU budget (README,
+*A model that generalises*). This backbone keeps that body stream and adds what the
+SkeletonContext heads need, features per joint:
+
+- the body stream: positions and frame-to-frame velocities of all 25 joints, flattened per frame,
+  through five 1-D temporal convolutions (width, width, 2*width with stride 2, 2*width,
+  2*width with stride 2), giving (2*width, T/4) per body;
+- the joint stream: each joint's own position and velocity through three temporal convolutions
+  shared by every joint (strides matched), giving (joint_channels, T/4, 25);
+- the output: both per joint, the body stream repeated on every joint, as (N, M, C, T/4, 25)
+  with C = 2*width + joint_channels, the shape Shift-GCN gives; so KPD weighs joints by what
+  each does in the context of the whole body, and CPM reads the motion of both streams.
+
+Only present bodies are computed; absent ones get zero features (as Shift-GCN does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from core.skeleton.layout import NUM_JOINTS
+
+VELOCITY_SCALE = 4.0  # a window's frame-to-frame motion is a few hundredths of a torso: lift it to the positions' scale
+KERNEL = 5
+
+
+@dataclass(frozen=True)
+class TCNConfig:
+    width: int = 128
+    joint_channels: int = 64
+    dropout: float = 0.3
+    in_channels: int = 3
+    # Whether the network sees depth (as BackboneConfig.depth): off, the depth coordinate is zeroed.
+    depth: bool = True
+
+    @property
+    def out_channels(self) -> int:
+        return 2 * self.width + self.joint_channels
+
+    @property
+    def time_stride(self) -> int:
+        return 4
+
+
+def _convolutions(channels: list[int], strides: list[int], conv: type[nn.Module], norm: type[nn.Module]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for inputs, outputs, stride in zip(channels, channels[1:], strides):
+        kernel = KERNEL if conv is nn.Conv1d else (KERNEL, 1)
+        padding = KERNEL // 2 if conv is nn.Conv1d else (KERNEL // 2, 0)
+        step = stride if conv is nn.Conv1d else (stride, 1)
+        layers += [conv(inputs, outputs, kernel, step, padding), norm(outputs), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
+class TemporalConvNet(nn.Module):
+    """``(N, M, T, 25, 3)`` prepared windows -> ``(N, M, C, T/4, 25)`` features and ``(N, M)`` body mask."""
+
+    def __init__(self, config: TCNConfig = TCNConfig()) -> None:
+        super().__init__()
+        self.config = config
+        inputs = 2 * config.in_channels
+        width = config.width
+        self.input_norm = nn.BatchNorm1d(NUM_JOINTS * inputs)
+        self.body = _convolutions([NUM_JOINTS * inputs, width, width, 2 * width, 2 * width, 2 * width],
+                                  [1, 1, 2, 1, 2], nn.Conv1d, nn.BatchNorm1d)
+        joint = config.joint_channels
+        self.joint = _convolutions([inputs, joint // 2, joint, joint], [1, 2, 2], nn.Conv2d, nn.BatchNorm2d)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def output_frames(self, frames: int) -> int:
+        for _ in range(2):
+            frames = (frames + 1) // 2
+        return frames
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if x.ndim != 5 or x.shape[3] != NUM_JOINTS or x.shape[4] != self.config.in_channels:
+            raise ValueError(f"expected input (N, M, T, {NUM_JOINTS}, {self.config.in_channels}), got {tuple(x.shape)}")
+        batch, bodies, frames, joints, coords = x.shape
+        present = x.abs().flatten(2).sum(-1) > 0
+        if not self.config.depth:
+            x = torch.cat([x[..., :2], torch.zeros_like(x[..., 2:])], dim=-1)
+        out_frames = self.output_frames(frames)
+        flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
+        if len(flat) == 0:
+            return x.new_zeros((batch, bodies, self.config.out_channels, out_frames, joints)), present
+        velocity = torch.diff(flat, dim=1, prepend=flat[:, :1]) * VELOCITY_SCALE
+        per_joint = torch.cat([flat, velocity], dim=-1)  # (B, T, V, 6)
+        body = self.input_norm(per_joint.flatten(2).transpose(1, 2))  # (B, V*6, T)
+        body = self.body(body)  # (B, 2w, T/4)
+        joint = self.joint(per_joint.permute(0, 3, 1, 2))  # (B, c, T/4, V)
+        features = torch.cat([body.unsqueeze(-1).expand(-1, -1, -1, joints), joint], dim=1)
+        features = self.dropout(features)
+        out = features.new_zeros((batch * bodies,) + tuple(features.shape[1:]))
+        out[present.reshape(-1)] = features
+        return out.reshape((batch, bodies) + tuple(features.shape[1:])), present
