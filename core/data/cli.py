@@ -29,13 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def format_tables(build: dict[str, Any], samples: list[Any]) -> str:
     """Per-source table (found vs expected, frames, actions), then samples per action."""
-    header = (f"{'source':<14}{'unit':<10}{'expected':>9}{'found':>7}{'found%':>8}"
+    header = (f"{'source':<16}{'unit':<10}{'expected':>9}{'found':>7}{'found%':>8}"
               f"{'problems':>9}{'samples':>9}{'excluded':>9}{'frames':>9}{'hours':>7}{'actions':>8}")
     lines = [header, "-" * len(header)]
     for row in build["sources"]:
         share = 100.0 * row["found"] / row["expected"] if row["expected"] else 0.0
         lines.append(
-            f"{row['source']:<14}{row['unit']:<10}{row['expected']:>9}{row['found']:>7}"
+            f"{row['source']:<16}{row['unit']:<10}{row['expected']:>9}{row['found']:>7}"
             f"{share:>7.1f}%{len(row['problems']):>9}{row['samples']:>9}{row['excluded']:>9}"
             f"{row['frames']:>9}{row['seconds'] / 3600:>7.2f}{row['actions']:>8}"
         )

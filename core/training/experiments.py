@@ -2,8 +2,9 @@
 
 ``python -m core.training.experiments --corpus DIR --text-bank FILE --out DIR --device cuda --jobs K``
 
-Each split's backbone is pre-trained once and shared by its variants (the variants differ only
-in the heads trained on top of the frozen backbone). Up to K trainings run at once as separate
+With a two-stage config each split's backbone is pre-trained once and shared by its variants
+(the variants differ only in the heads trained on top of the frozen backbone); a one-stage config
+(no pre-training epochs) trains every variant whole. Up to K trainings run at once as separate
 processes on the same GPU: single small trainings leave most of an H100/H200 idle.
 """
 
@@ -44,7 +45,7 @@ class Job:
 
 
 def plan(args: argparse.Namespace) -> list[Job]:
-    """Pre-training jobs per split, then one train+evaluate job per (split, variant)."""
+    """Pre-training jobs per split (two-stage configs), then one train+evaluate job per (split, variant)."""
     common = ["--config", args.config, "--corpus", str(args.corpus), "--text-bank", str(args.text_bank),
               "--quiet", "--workers", str(args.workers)] + (["--device", args.device] if args.device else []) \
         + (["--mirror"] if args.mirror else []) + (["--motion"] if args.motion else []) \
@@ -52,21 +53,24 @@ def plan(args: argparse.Namespace) -> list[Job]:
     train = [sys.executable, "-m", "core", "train"]
     jobs = []
     splits = list(args.splits) + ([ALL_ACTIONS] if args.shipped else [])
+    one_stage = CONFIGS[args.config].end_to_end
     for split in splits:
         folder = args.out / split_folder(split)
         backbone = folder / "backbone.pt"
-        jobs.append(Job(f"{split}/pretrain", [train + common + ["--split", split, "--out", str(folder / "pretrain"),
-                                                               "--backbone", str(backbone), "--pretrain-only"]],
-                        folder / "pretrain.log"))
+        shared = [] if one_stage else ["--backbone", str(backbone)]
+        if not one_stage:
+            jobs.append(Job(f"{split}/pretrain", [train + common + ["--split", split, "--out", str(folder / "pretrain"),
+                                                                   "--pretrain-only"] + shared], folder / "pretrain.log"))
         variants = ["full"] if split == ALL_ACTIONS else args.variants
         for variant in variants:
             out = folder / variant
-            commands = [train + common + ["--split", split, "--variant", variant, "--out", str(out), "--backbone", str(backbone)]]
+            commands = [train + common + ["--split", split, "--variant", variant, "--out", str(out)] + shared]
             if split != ALL_ACTIONS:
                 commands.append([sys.executable, "-m", "core", "evaluate", "--checkpoint", str(out / "model.safetensors"),
                                  "--corpus", str(args.corpus), "--text-bank", str(args.text_bank), "--out", str(out)]
                                 + (["--device", args.device] if args.device else []))
-            jobs.append(Job(f"{split}/{variant}", commands, out.with_suffix(".log"), after=f"{split}/pretrain"))
+            jobs.append(Job(f"{split}/{variant}", commands, out.with_suffix(".log"),
+                            after=None if one_stage else f"{split}/pretrain"))
     return jobs
 
 
