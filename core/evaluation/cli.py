@@ -35,7 +35,6 @@ def _run(args: argparse.Namespace) -> int:
     from core.evaluation.report import markdown, supervised_markdown, write_report
     from core.model.checkpoint import load_checkpoint
     from core.protocol.tasks import load_task
-    from core.protocol.tasks import ALL_ACTIONS
     from core.model.text_bank import TextBank
 
     device = resolve_device(args.device)
@@ -45,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError("the checkpoint names no split; pass --split")
     task = load_task(args.corpus, split)
     bank = TextBank(args.text_bank, device)
-    if split == ALL_ACTIONS:  # no held-out actions: check the trained ones on their official test clips
+    if not task.unseen_actions:  # no held-out actions: check the trained ones on their official test clips
         results = supervised_check(model, metadata, task, bank)
         json_path, _ = write_report(results, args.out or args.checkpoint.parent, "supervised", supervised_markdown)
         print(supervised_markdown(results))

@@ -7,11 +7,14 @@ from pathlib import Path
 from core.protocol.clips import LabelledClips, SUBSETS, ZeroShotTask
 
 ALL_ACTIONS = "all"
+# "all-except:SOURCE": the shipped model's task without SOURCE's samples (what does SOURCE add?);
+# "leave-out:SOURCE": SOURCE's actions are unseen, trained from nowhere, and its samples the test.
+ALL_EXCEPT, LEAVE_OUT = "all-except:", "leave-out:"
 
 
 def split_folder(split: str) -> str:
     """Output folder name of a split given by name or by a split file path."""
-    return Path(split).stem if split.endswith(".json") else split
+    return Path(split).stem if split.endswith(".json") else split.replace(":", "-")
 
 
 def load_training_corpus(path: Path | str):
@@ -28,15 +31,21 @@ def load_training_corpus(path: Path | str):
 
 def corpus_task(corpus, split: str) -> ZeroShotTask:
     """Clips of one split, or with ``split='all'`` every clip for training the shipped model, except a
-    source's official test half (Penn Action's), kept as ``test_seen`` for a supervised check."""
+    source's official test half (Penn Action's), kept as ``test_seen`` for a supervised check; or one
+    of the source tasks above."""
     from core.knowledge.splits import OFFICIAL_TEST_SUBJECTS, load_split, split_samples
 
-    if split == ALL_ACTIONS:
+    if split == ALL_ACTIONS or split.startswith(ALL_EXCEPT):
+        left_out = _known_source(corpus, split.removeprefix(ALL_EXCEPT)) if split != ALL_ACTIONS else None
         train, held_out = LabelledClips(), LabelledClips()
         for i, info in enumerate(corpus.index):
+            if info.source == left_out:
+                continue
             official_test = info.subject in OFFICIAL_TEST_SUBJECTS.get(info.source, ())
             (held_out if official_test else train).add(corpus.sequence(i), info.action, info.fps)
-        return ZeroShotTask(ALL_ACTIONS, sorted(set(train.actions)), [], [], {"train": train, "test_seen": held_out})
+        return ZeroShotTask(split, sorted(set(train.actions)), [], [], {"train": train, "test_seen": held_out})
+    if split.startswith(LEAVE_OUT):
+        return _source_left_out(corpus, _known_source(corpus, split.removeprefix(LEAVE_OUT)), split)
 
     zero_shot = load_split(split)
     indices = split_samples(zero_shot, corpus)
@@ -48,6 +57,25 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
         subsets[name] = clips
     train_actions = sorted(set(subsets["train"].actions))
     return ZeroShotTask(split, train_actions, sorted(zero_shot.validation), sorted(zero_shot.unseen), subsets)
+
+
+def _known_source(corpus, source: str) -> str:
+    sources = sorted({info.source for info in corpus.index})
+    if source not in sources:
+        raise ValueError(f"no source {source!r} in the corpus; it has {sources}")
+    return source
+
+
+def _source_left_out(corpus, source: str, name: str) -> ZeroShotTask:
+    """Every action of ``source`` unseen (no sample of it trains, from any source); its samples are the test."""
+    unseen = {info.action for info in corpus.index if info.source == source}
+    train, test = LabelledClips(), LabelledClips()
+    for i, info in enumerate(corpus.index):
+        if info.source == source:
+            test.add(corpus.sequence(i), info.action, info.fps)
+        elif info.action not in unseen:
+            train.add(corpus.sequence(i), info.action, info.fps)
+    return ZeroShotTask(name, sorted(set(train.actions)), [], sorted(unseen), {"train": train, "test_unseen": test})
 
 
 def load_task(corpus_path: Path, split: str) -> ZeroShotTask:
