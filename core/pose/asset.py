@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 
-from core.cache import CACHE_ENV, cache_root
+from core.cache import CACHE_ENV, cache_root, write_atomically
 from core.pose.errors import PoseModelError
 from core.pose.model_bundle import build_task_from_wheel, check_task
 
@@ -41,20 +40,6 @@ def _download(url: str, timeout_s: float) -> bytes:
 def _build() -> bytes:
     _log.warning("building the pose model from the mediapipe 0.10.21 wheel (one-off, ~36 MB)")
     return build_task_from_wheel()
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Concurrent first runs each write a temp file; the rename makes one of them win whole."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".task")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the model is no secret
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _is_usable(path: Path) -> bool:
@@ -91,7 +76,7 @@ def ensure_pose_model(
             failures.append(f"{route}: {error}")
             continue
         try:
-            _write_atomically(target, data)
+            write_atomically(target, data)
         except OSError as error:
             raise PoseModelError(
                 f"cannot save the pose model to {target} ({error.strerror or error}); "

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.pose.mapping import LANDMARK
+
 MAX_JUMP_TORSOS = 1.5  # farther than this from a track's last position: a different person
 FORGET_AFTER_MS = 1000
+
+
+def torso_of(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre and length of the torso of one person's MediaPipe landmarks ``(33, 2)``, in their units."""
+    hips = points[[LANDMARK["left_hip"], LANDMARK["right_hip"]]].mean(axis=0)
+    shoulders = points[[LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]].mean(axis=0)
+    return (hips + shoulders) / 2, float(np.linalg.norm(shoulders - hips))
 
 
 @dataclass

@@ -16,8 +16,8 @@ import numpy as np
 
 from core import limits
 from core.pose.errors import PoseInputError
-from core.pose.identity import FORGET_AFTER_MS, IdentityTracker
-from core.pose.mapping import LANDMARK, NUM_LANDMARKS, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
+from core.pose.identity import FORGET_AFTER_MS, IdentityTracker, torso_of
+from core.pose.mapping import NUM_LANDMARKS, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, TravelMemory, focal_length_px
 from core.skeleton.layout import NUM_JOINTS
@@ -128,10 +128,7 @@ class _Person:
 
     def torso(self, width: int, height: int) -> tuple[np.ndarray, float]:
         """Centre and length of the torso in pixels."""
-        points = self.normalised * np.float32([width, height])
-        hips = points[[LANDMARK["left_hip"], LANDMARK["right_hip"]]].mean(axis=0)
-        shoulders = points[[LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]].mean(axis=0)
-        return (hips + shoulders) / 2, float(np.linalg.norm(shoulders - hips))
+        return torso_of(self.normalised * np.float32([width, height]))
 
     def box(self, width: int, height: int) -> tuple[int, int, int, int]:
         """Pixel box around the person, widened by MASK_MARGIN of its size on every side."""
