@@ -210,11 +210,53 @@ class Recognizer:
                 progress(first + len(chunk), len(starts))
         return scores
 
-    @torch.inference_mode()
+    def rank_each(
+        self, clips: Sequence[tuple[np.ndarray, LabelSet, np.ndarray | None]], fps: float = DEFAULT_FPS,
+        pooling: str = DEFAULT_POOLING,
+    ) -> list[Ranking | ValueError]:
+        """``rank`` for several clips, each ``(skeleton, its labels, its times or None)``, with the
+        windows of all of them through the network in one batch: the live path's streams ranked
+        together cost far less than one by one. A clip that cannot be ranked gets its ValueError
+        in its place; the others are ranked all the same."""
+        results: list[Ranking | ValueError | None] = [None] * len(clips)
+        windows, starts_of = [], {}
+        for index, (skeleton, _, times) in enumerate(clips):
+            try:
+                bodies = check_skeleton(skeleton)
+                times = frame_times(bodies.shape[1], fps) if times is None else np.asarray(times, dtype=np.float64)
+                starts = window_starts(bodies, times, self.policy)
+                if not starts:
+                    raise ValueError("no window of the clip could be scored")
+                windows += [prepared_window(bodies, times, start, self.policy) for start in starts]
+            except ValueError as error:
+                results[index] = error
+                continue
+            starts_of[index] = starts
+        if windows:
+            outputs = self._forward(torch.from_numpy(np.stack(windows)))
+        first = 0
+        for index, starts in starts_of.items():
+            part = {key: value[first : first + len(starts)] for key, value in outputs.items()}
+            first += len(starts)
+            label_set = clips[index][1]
+            probabilities, importance = self._scores(part, label_set)
+            scores = [WindowScore(start, start + self.policy.duration_s, p, j)
+                      for start, p, j in zip(starts, probabilities, importance)]
+            results[index] = pooled_ranking(scores, label_set.labels, pooling)
+        return results
+
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, L)`` and joint importance ``(N, 25)`` for prepared ``(N, 2, T, 25, 3)`` windows."""
+        return self._scores(self._forward(windows), label_set)
+
+    @torch.inference_mode()
+    def _forward(self, windows: torch.Tensor) -> dict[str, torch.Tensor]:
         with autocast(self.device):
             outputs = self.model(windows.to(self.device, non_blocking=True))
+        return {key: outputs[key] for key in (*_BRANCHES, "importance") if key in outputs}
+
+    @torch.inference_mode()
+    def _scores(self, outputs: dict[str, torch.Tensor], label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         embeddings = {key: outputs[key].float() for key in _BRANCHES if key in outputs}
         probabilities = self.model.probabilities(embeddings, label_set.classes)
         return probabilities.float().cpu().numpy(), outputs["importance"].float().cpu().numpy()
