@@ -6,14 +6,18 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import gradio as gr
+from fastapi import FastAPI
+from gradio.routes import App, ORJSONResponse
 
 from core import limits
 from core.pose.asset import ensure_pose_model
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES
+from demo.browser_panel import browser_pose_panel
+from demo.browser_routes import WebRuntime, add_browser_pose_routes
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, LiveSession, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
@@ -95,6 +99,11 @@ def build_app(recognizer: SharedRecognizer, live_config: LiveConfig = LiveConfig
         load_preset.click(preset_text, preset, labels, api_visibility="private")
 
         with gr.Tab("Live webcam"):
+            gr.Markdown("Pose runs here in your browser (MediaPipe); the server only scores the skeleton. "
+                        "Where the browser cannot run it, use the next tab.")
+            browser_pose_panel()
+
+        with gr.Tab("Live webcam (server pose)", elem_id="server-pose-tab"):
             session = gr.State(None, delete_callback=lambda s: s is not None and s.close())
             with gr.Row():
                 webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
@@ -181,17 +190,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if not args.no_warm_presets:
         threading.Thread(target=warm_presets, args=(recognizer,), daemon=True, name="warm-presets").start()
-    serve(build_app(recognizer))
+    runtime = WebRuntime().start()  # the page's MediaPipe runtime: fetched once per machine, in the background
+    serve(build_app(recognizer), routes=lambda server: add_browser_pose_routes(server, recognizer, runtime))
     return 0
 
 
-def serve(app: gr.Blocks, **launch_options) -> None:
+def serve(app: gr.Blocks, routes: Callable[[FastAPI], None] | None = None, server_name: str | None = None,
+          server_port: int | None = None, **launch_options) -> None:
     """Queue and launch with the upload and queue limits of core.limits: uploads analysed
     ``UPLOAD_WORKERS`` at a time (the rest wait, Gradio showing their place in the queue), at most
-    ``MAX_QUEUE`` waiting, no upload over ``MAX_UPLOAD_MB`` (Gradio refuses it with its size)."""
+    ``MAX_QUEUE`` waiting, no upload over ``MAX_UPLOAD_MB`` (Gradio refuses it with its size).
+
+    ``routes`` adds endpoints of our own (the browser-pose ones) to the server before Gradio adds
+    its own, on Gradio's own FastAPI app class, as gr.Server does; one server, one port."""
+    server = App(default_response_class=ORJSONResponse)
+    if routes is not None:
+        routes(server)
     app.queue(max_size=limits.MAX_QUEUE).launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        _app=server,
+        server_name=server_name or os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+        server_port=server_port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         ssr_mode=False,
         max_file_size=limits.mb(limits.MAX_UPLOAD_MB),
         **launch_options,

@@ -43,6 +43,7 @@ class LiveScoring:
         self.steady = SteadyRanking()
         self.ranking = None  # the last window's own ranking (where the model looked: joint importance)
         self.answer: SteadyAnswer | None = None
+        self.answer_until_s: float | None = None  # stream time of the newest frame when the answer's window was sent
         self.score_ms: float | None = None
         self.score_error: str | None = None
         self.windows_scored = 0
@@ -50,6 +51,7 @@ class LiveScoring:
         self._pending: Future | None = None
         self._pending_labels = None
         self._pending_at_s = 0.0
+        self._pending_until_s = 0.0
 
     @property
     def labels(self) -> list[str]:
@@ -77,12 +79,11 @@ class LiveScoring:
         """One frame's bodies ``(P, 33, 2)``, pixels of the real view, at the stream's ``time_s``."""
         self.window.add(time_s, landmarks, track_ids)
 
-    def step(self, now_s: float) -> bool:
-        """Take a finished ranking, and send the window off when it is time; True when the answer changed."""
-        changed = self.collect()
+    def step(self, now_s: float) -> None:
+        """Take a finished ranking, and send the window off when it is time."""
+        self.collect()
         if self.label_state.label_set is not None and now_s - self._last_score_s >= self.config.score_every_s:
             self._score(now_s)
-        return changed
 
     def _score(self, now_s: float) -> None:
         if self._pending is not None:
@@ -94,29 +95,30 @@ class LiveScoring:
             self.window.snapshot(), self.label_state.label_set, times=self.window.times())
         self._pending_labels = self.label_state.label_set
         self._pending_at_s = self._last_score_s = now_s
+        self._pending_until_s = self.window.last_time_s
 
-    def collect(self) -> bool:
-        """Take a finished ranking unless the labels changed while it was computed; True if taken."""
+    def collect(self) -> None:
+        """Take a finished ranking unless the labels changed while it was computed."""
         if self._pending is None or not self._pending.done():
-            return False
+            return
         future, labels = self._pending, self._pending_labels
         self._pending = self._pending_labels = None
         try:
             ranking, self.score_ms = future.result()
         except Exception as error:  # e.g. a degenerate pose the recogniser refuses: said in the status, once per window
             self.score_error = str(error) or type(error).__name__
-            return False
+            return
         self.score_error = None
         if labels is not self.label_state.label_set:
-            return False
+            return
         self.ranking = ranking
         probabilities = dict(ranking.entries)
         self.answer = self.steady.update(self._pending_at_s, labels.labels, [probabilities[l] for l in labels.labels])
+        self.answer_until_s = self._pending_until_s
         self.windows_scored += 1
-        return True
 
     def _forget_answer(self) -> None:
-        self.ranking = self.answer = None
+        self.ranking = self.answer = self.answer_until_s = None
         self.steady.reset()
 
     def clear(self) -> None:

@@ -1,4 +1,5 @@
-"""How many live webcam sessions may hold pose landmarkers at once.
+"""How many live webcam sessions may hold pose landmarkers at once (and, with a limit of their
+own, how many browser-pose streams the server scores at once).
 
 Each live session owns one or two MediaPipe landmarkers (about 146 MB each) and a share of the
 CPU, so a public app serves at most ``core.limits.MAX_LIVE_SESSIONS`` streams; the next visitor
@@ -16,14 +17,18 @@ from core import limits
 
 
 class LiveSlots:
-    def __init__(self, limit: int | None = None) -> None:
+    """``limit`` (default: the ``core.limits`` value named ``limit_name``) holders at most; a holder
+    has ``check_stalled()``, which frees its slot when its stream has stopped."""
+
+    def __init__(self, limit: int | None = None, limit_name: str = "MAX_LIVE_SESSIONS") -> None:
         self._limit = limit
+        self.limit_name = limit_name
         self._lock = threading.Lock()
         self._holders: list = []  # the sessions holding a slot, oldest first
 
     @property
     def limit(self) -> int:
-        return self._limit if self._limit is not None else limits.MAX_LIVE_SESSIONS
+        return self._limit if self._limit is not None else getattr(limits, self.limit_name)
 
     @property
     def in_use(self) -> int:
@@ -33,7 +38,7 @@ class LiveSlots:
     def busy_message(self) -> str:
         return (
             f"⚠️ The app is busy: {self.limit} live stream(s) are running, the most it serves at once "
-            f"(${limits.env_name('MAX_LIVE_SESSIONS')}). Try again in a minute, or use the Video tab."
+            f"(${limits.env_name(self.limit_name)}). Try again in a minute, or use the Video tab."
         )
 
     def acquire(self, session) -> bool:
@@ -60,4 +65,5 @@ class LiveSlots:
             self._holders = [holder for holder in self._holders if holder is not session]
 
 
-LIVE_SLOTS = LiveSlots()  # the app's: one per process, shared by every browser session
+LIVE_SLOTS = LiveSlots()  # the app's server-side webcam streams: one per process, shared by every tab
+BROWSER_SLOTS = LiveSlots(limit_name="MAX_BROWSER_SESSIONS")  # streams whose pose runs in the page

@@ -44,6 +44,11 @@ class PoseWindow:
         return sum(1 for _, view, _ in self._frames if len(view))
 
     @property
+    def last_time_s(self) -> float | None:
+        """Time of the newest frame, whoever is in it."""
+        return self._frames[-1][0] if self._frames else None
+
+    @property
     def span_s(self) -> float:
         return self._frames[-1][0] - self._frames[0][0] if self._frames else 0.0
 
