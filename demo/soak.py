@@ -1,4 +1,4 @@
-"""Several live sessions at once for a while: ``python -m demo.soak``.
+"""Several live sessions at once for a while: ``python -m demo.soak`` (``--browser``: demo.soak_browser).
 
 What a busy public Space sees, in one process and without a network (no server is started):
 ``--sessions`` webcam sessions stream frames at ``--fps`` from their own threads for
@@ -179,32 +179,56 @@ def _frames(video: str | None) -> list[np.ndarray]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=4, help="live sessions streaming at once")
+    parser.add_argument("--browser", action="store_true",
+                        help="simulated pages whose pose runs in the browser, over WebSockets (demo.soak_browser)")
+    parser.add_argument("--sessions", type=int, default=None, help="live sessions streaming at once (4; --browser: 20)")
     parser.add_argument("--seconds", type=float, default=180.0, help="how long to stream (bounded: at most 1800)")
     parser.add_argument("--fps", type=float, default=15.0, help="frames per second each session sends")
     parser.add_argument("--label-every", type=float, default=5.0, help="seconds between label changes")
     parser.add_argument("--max-growth-mb", type=float, default=150.0, help="memory growth after warm-up that fails")
+    parser.add_argument("--max-latency-s", type=float, default=0.5, help="--browser: slowest ranking that passes")
+    parser.add_argument("--min-rankings-per-s", type=float, default=2.0, help="--browser: fewest per session that passes")
     parser.add_argument("--video", help="clip whose frames are streamed (default: the NTU A001 video if present)")
     parser.add_argument("--weights", help="checkpoint (default: $SKELETONCONTEXT_WEIGHTS or the shipped weights)")
     args = parser.parse_args(argv)
-    if not (1 <= args.sessions <= 64 and 0 < args.seconds <= 1800 and args.fps > 0 and args.label_every > 0):
-        print("error: need 1-64 sessions, 0-1800 seconds, and positive --fps and --label-every", file=sys.stderr)
+    sessions = args.sessions or (20 if args.browser else 4)
+    if not (1 <= sessions <= 64 and 0 < args.seconds <= 1800 and 0 < args.fps <= 60 and args.label_every > 0):
+        print("error: need 1-64 sessions, 0-1800 seconds, --fps up to 60 and a positive --label-every",
+              file=sys.stderr)
         return 2
     try:
-        frames = _frames(args.video)
+        frames = None if args.browser else _frames(args.video)
         share_cpu_with_pose()
         recognizer = SharedRecognizer(args.weights)
         recognizer.load()
     except (OSError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    summary = soak(recognizer, frames, args.sessions, args.seconds, args.fps, args.label_every)
+    if args.browser:
+        return _report_browser(recognizer, sessions, args)
+    summary = soak(recognizer, frames, sessions, args.seconds, args.fps, args.label_every)
     ok = passed(summary, args.max_growth_mb)
     print(json.dumps(summary))
     print(f"{'PASS' if ok else 'FAIL'}: {summary['sessions']} sessions for {summary['seconds']} s, frames/s per "
           f"session {summary['frames_per_s']}, peak memory {summary['memory_peak_mb']} MB, growth after warm-up "
           f"{summary['memory_growth_mb']} MB (bound {args.max_growth_mb:g}), {summary['error_count']} errors, "
           f"{summary['trackers_open']} of {summary['trackers_made']} landmarker sets still open")
+    return 0 if ok else 1
+
+
+def _report_browser(recognizer: SharedRecognizer, sessions: int, args: argparse.Namespace) -> int:
+    from demo.soak_browser import browser_passed, browser_soak
+
+    summary = browser_soak(recognizer, sessions, args.seconds, args.fps)
+    ok = browser_passed(summary, args.max_latency_s, args.min_rankings_per_s, args.max_growth_mb)
+    print(json.dumps(summary))
+    print(f"{'PASS' if ok else 'FAIL'}: {sessions} browser sessions for {summary['seconds']} s at {args.fps:g} "
+          f"landmark frames/s ({summary['streams']}); rankings per session and second min "
+          f"{summary['rankings_per_s_min']} (bound {args.min_rankings_per_s:g}); latency p50/p95/max "
+          f"{summary['latency_s_p50']}/{summary['latency_s_p95']}/{summary['latency_s_max']} s (bound "
+          f"{args.max_latency_s:g}); scorer {summary['scorer_ms_per_ranking']} ms per ranking, busy "
+          f"{summary['scorer_busy_share']:.0%} of the time; memory growth after "
+          f"warm-up {summary['memory_growth_mb']} MB (bound {args.max_growth_mb:g}); {summary['error_count']} errors")
     return 0 if ok else 1
 
 

@@ -7,7 +7,6 @@ environment variables it honours and its start-up checks are all part of what is
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from demo.soak_browser import free_port
 from tests.conftest import REPO_ROOT
 
 START_TIMEOUT_S = 120
@@ -42,12 +42,6 @@ def small_recognizer(folder: Path):
     shared = SharedRecognizer(save_small_weights(folder / "small.safetensors"))
     shared.load()
     return shared
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
