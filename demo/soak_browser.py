@@ -119,6 +119,7 @@ def _watch(pages, results, seconds: float) -> tuple[list[BrowserRun], dict]:
     cpu_before = _cpu_s()
     baseline = peak = after_warm_up = resident_mb()
     late_peak = 0.0
+    quarters: list[float] = []  # resident memory at each quarter of the run: flat after the first?
     runs = None
     while runs is None:
         try:
@@ -128,13 +129,17 @@ def _watch(pages, results, seconds: float) -> tuple[list[BrowserRun], dict]:
                 raise RuntimeError(f"the simulated pages stopped (exit code {pages.exitcode})") from None
         now = resident_mb()
         peak = max(peak, now)
-        if time.perf_counter() - started < WARM_UP_SHARE * seconds:
+        elapsed = time.perf_counter() - started
+        if elapsed < WARM_UP_SHARE * seconds:
             after_warm_up = now
         else:
             late_peak = max(late_peak, now)
+        if elapsed >= (len(quarters) + 1) * seconds / 4:
+            quarters.append(round(now, 1))
     wall = time.perf_counter() - started
     return runs, {"wall_s": wall, "cpu_cores": (_cpu_s() - cpu_before) / wall, "start": baseline,
-                  "after_warm_up": after_warm_up, "peak": peak, "growth": max(0.0, late_peak - after_warm_up)}
+                  "after_warm_up": after_warm_up, "peak": peak, "growth": max(0.0, late_peak - after_warm_up),
+                  "quarters": quarters}
 
 
 def browser_soak(recognizer, sessions: int = 20, seconds: float = 60.0, fps: float = 15.0,
@@ -187,6 +192,7 @@ def browser_soak(recognizer, sessions: int = 20, seconds: float = 60.0, fps: flo
         "cpu_cores": round(load["cpu_cores"], 2),
         "memory_start_mb": round(load["start"], 1), "memory_after_warm_up_mb": round(load["after_warm_up"], 1),
         "memory_peak_mb": round(load["peak"], 1), "memory_growth_mb": round(load["growth"], 1),
+        "memory_by_quarter_mb": load["quarters"],
         "errors": errors[:10], "error_count": len(errors), "slots_in_use": slots.in_use,
     }
 

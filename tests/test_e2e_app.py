@@ -149,10 +149,12 @@ def _tinted_joint_pixels(url: str) -> int:
 
 
 def _start_stream(browser, url: str, labels: str):
-    """A new browser context is a new Gradio session, as a second visitor would be."""
+    """A new browser context is a new Gradio session, as a second visitor would be; the
+    server-side webcam is the fallback tab (pose in the browser is the first)."""
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     page.goto(url)
     page.locator("#labels textarea").fill(labels)
+    page.get_by_role("tab", name="Live webcam (server pose)").click()
     page.get_by_text("Click to Access Webcam").click()
     page.locator("#webcam .capture-button").click()  # Record: the stream starts
     return page

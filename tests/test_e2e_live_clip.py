@@ -1,19 +1,15 @@
-"""The live tab as a visitor sees it: a real clip of one person exercising plays as Chromium's
-camera, the app runs with the shipped weights, and the right action must lead the top-5 for most
-of the clip, against every action of the real-video table."""
+"""The server-side live tab as a visitor sees it: a real clip of one person exercising plays as
+Chromium's camera, the app runs with the shipped weights, and the answer shown (after smoothing)
+must be the right action for most of the clip, against every action of the real-video table."""
 
 from __future__ import annotations
 
 import csv
 import time
-from pathlib import Path
-
-import cv2
-import pytest
 
 from core.recognition.recognizer import DEFAULT_WEIGHTS
 from tests.conftest import REPO_ROOT, require_data
-from tests.e2e.fake_camera import WEBCAM_SIZE, webcam_frames, write_y4m
+from tests.e2e.fake_camera import centre_box, webcam_frames, write_y4m
 from tests.e2e.support import running_app
 from tests.test_e2e_app import _browser, _rankings, _start_stream, _wait_for
 
@@ -32,18 +28,9 @@ def _clip_table() -> tuple[str, list[str]]:
     return next(row["action"] for row in rows if row["file"] == LIVE_CLIP), actions
 
 
-def _centre_box(video: Path) -> tuple[int, int, int, int]:
-    """The middle 4:3 part of a wide frame, as a webcam framing the person would see it."""
-    capture = cv2.VideoCapture(str(video))
-    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    capture.release()
-    crop = min(width, height * WEBCAM_SIZE[0] // WEBCAM_SIZE[1])
-    x0 = (width - crop) // 2
-    return x0, 0, x0 + crop, height
-
-
 def _top_label(page) -> str | None:
-    shown = page.locator("#live-scores dt.text").all_inner_texts()
+    """The steady answer shown (core.recognition.smoothing), or None before the first."""
+    shown = page.locator("#live-answer strong").all_inner_texts()
     return shown[0] if shown else None
 
 
@@ -54,7 +41,7 @@ def test_a_real_squat_clip_leads_the_live_ranking_most_of_the_time(tmp_path):
     video = require_data("clips", LIVE_CLIP)
     camera = tmp_path / "camera.y4m"
     # An ordinary camera view, as a webcam sends it: the app mirrors it as it does a real webcam's.
-    write_y4m(webcam_frames(video, _centre_box(video), unmirror=False), camera, fps=25)
+    write_y4m(webcam_frames(video, centre_box(video), unmirror=False), camera, fps=25)
 
     with running_app(DEFAULT_WEIGHTS, tmp_path / "app.log") as url, sync_playwright() as playwright:
         browser = _browser(playwright, camera)

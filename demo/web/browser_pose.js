@@ -242,7 +242,7 @@ class PoseStream {
   onServer(message) {
     if (message.type === "ranking") {
       this.stats.rankings = message.rankings;
-      this.stats.answers.push(message.text); // every answer shown, for a test to read (the last 1000)
+      this.stats.answers.push({ t: performance.now(), text: message.text }); // for a test to read (the last 1000)
       if (this.stats.answers.length > 1000) this.stats.answers.shift();
       this.root.dataset.rankings = String(message.rankings);
       this.root.dataset.answer = message.text;

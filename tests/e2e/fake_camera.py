@@ -34,6 +34,16 @@ def person_box(
     return x0, y0, x0 + int(width), y0 + int(height)
 
 
+def centre_box(video: Path) -> tuple[int, int, int, int]:
+    """The middle 4:3 part of a wide frame, as a webcam framing the person would see it."""
+    capture = cv2.VideoCapture(str(video))
+    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    capture.release()
+    crop = min(width, height * WEBCAM_SIZE[0] // WEBCAM_SIZE[1])
+    x0 = (width - crop) // 2
+    return x0, 0, x0 + crop, height
+
+
 def webcam_frames(video: Path, box: tuple[int, int, int, int], unmirror: bool = True) -> Iterator[np.ndarray]:
     """RGB 640x480 frames of ``video`` cropped to ``box``, flipped back to a camera's view."""
     capture = cv2.VideoCapture(str(video))

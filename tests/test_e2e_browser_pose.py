@@ -1,0 +1,144 @@
+"""Pose in the visitor's browser, as a visitor sees it: ``python app.py`` with the shipped
+weights, headless Chromium (no GPU: MediaPipe's CPU WebAssembly delegate) with a real clip as its
+camera. The page must draw the skeleton at camera rate (it counts the frames it draws), the
+ranking must update at least twice a second, and on three real clips the answer shown (after
+smoothing) must be the clip's action in at least 80 % of the rankings after the first window,
+against every action of the real-video table.
+
+The rates are the issue's targets (issue 20); they hold on a 2-core machine when the machine is
+not also busy with other work, since pose and the browser then share two cores. A failing rate
+says what was measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import pytest
+
+from core.recognition.recognizer import DEFAULT_WEIGHTS
+from tests.conftest import REPO_ROOT, require_data
+from tests.e2e.fake_camera import centre_box, webcam_frames, write_y4m
+from tests.e2e.support import running_app
+from tests.test_e2e_app import _browser, _wait_for
+
+CAMERA_FPS = 30
+MIN_DRAWN_FPS = 25.0
+MIN_RANKINGS_PER_S = 2.0
+MEASURE_S = 10.0
+WATCH_S = 16.0
+WINDOW_S = 2.0  # the shipped model's window: answers before it has filled once are not counted
+MIN_SHARE = 0.8
+CLIPS = ("squat_02.mp4", "jumping_jacks_02.mp4", "walking_02.mp4")
+SCREENSHOT = REPO_ROOT / "artifacts" / "e2e_browser_pose.png"
+
+
+def _table() -> tuple[dict[str, str], list[str]]:
+    with open(require_data("clips", "clips.tsv"), newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return {row["file"]: row["action"] for row in rows}, list(dict.fromkeys(row["action"] for row in rows))
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_data("clips", "clips.tsv")
+    folder = tmp_path_factory.mktemp("app")
+    with running_app(DEFAULT_WEIGHTS, folder / "app.log") as url:
+        yield url
+
+
+def _camera(clip: str, folder: Path) -> Path:
+    """The clip as an ordinary camera would send it (not mirrored), at 30 frames/s."""
+    video = require_data("clips", clip)
+    camera = folder / f"{Path(clip).stem}.y4m"
+    write_y4m(webcam_frames(video, centre_box(video), unmirror=False), camera, fps=CAMERA_FPS)
+    return camera
+
+
+def _panel(page, attribute: str) -> int:
+    return int(page.get_attribute("#browser-pose", f"data-{attribute}") or 0)
+
+
+def _start(browser, url: str, labels: str):
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    page.goto(url)
+    page.locator("#labels textarea").fill(labels)
+    # The runtime is fetched once per machine in the background at start-up, then the page is ready.
+    page.wait_for_selector("#browser-pose[data-state=idle]", timeout=180_000)
+    page.locator("#browser-pose .bp-start").click()
+    try:
+        page.wait_for_selector("#browser-pose[data-state=running]", timeout=120_000)
+    except Exception:
+        raise AssertionError(f"pose did not start: {page.inner_text('#browser-pose .bp-notice')}") from None
+    return page
+
+
+def test_the_page_draws_the_skeleton_at_camera_rate_and_ranks_twice_a_second(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    _, actions = _table()
+    with sync_playwright() as playwright:
+        browser = _browser(playwright, _camera("squat_02.mp4", tmp_path))
+        try:
+            page = _start(browser, app_url, "\n".join(actions))
+            _wait_for(lambda: _panel(page, "rankings") >= 1, 60, "the first ranking")
+            frames, rankings, started = _panel(page, "frames"), _panel(page, "rankings"), time.monotonic()
+            time.sleep(MEASURE_S)
+            elapsed = time.monotonic() - started
+            drawn_fps = (_panel(page, "frames") - frames) / elapsed
+            rankings_per_s = (_panel(page, "rankings") - rankings) / elapsed
+            stats = page.evaluate("window.skeletonContextPose")
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            answer = page.inner_text("#browser-pose .bp-answer")
+            readout = page.inner_text("#browser-pose .bp-readout")
+        finally:
+            browser.close()
+    measured = f"{drawn_fps:.1f} frames/s drawn, {rankings_per_s:.2f} rankings/s, {readout}"
+    assert stats["delegate"] == "CPU" and stats["framesSent"] >= stats["framesDrawn"] - 1, stats
+    assert answer.removeprefix("Action: ") in set(actions) | {"no clear match"}, answer
+    assert rankings_per_s >= MIN_RANKINGS_PER_S, measured
+    assert drawn_fps >= MIN_DRAWN_FPS, measured
+
+
+def test_a_browser_that_cannot_run_pose_is_sent_to_the_server_tab(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = _browser(playwright, _camera("walking_02.mp4", tmp_path))
+        try:
+            context = browser.new_context()
+            context.add_init_script("delete window.WebAssembly")  # as in a browser without it
+            page = context.new_page()
+            page.goto(app_url)
+            page.wait_for_selector("#browser-pose[data-state=unavailable]", timeout=60_000)
+            notice = page.inner_text("#browser-pose .bp-notice")
+            start_disabled = page.locator("#browser-pose .bp-start").is_disabled()
+        finally:
+            browser.close()
+    assert "Pose cannot run in this browser: it lacks WebAssembly SIMD" in notice
+    assert "Live webcam (server pose)" in notice and start_disabled
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_the_answer_shown_is_the_clips_action(app_url, tmp_path, clip):
+    from playwright.sync_api import sync_playwright
+
+    files, actions = _table()
+    with sync_playwright() as playwright:
+        browser = _browser(playwright, _camera(clip, tmp_path))
+        try:
+            page = _start(browser, app_url, "\n".join(actions))
+            _wait_for(lambda: _panel(page, "rankings") >= 1, 60, "the first ranking")
+            time.sleep(WINDOW_S + WATCH_S)
+            answers = page.evaluate("window.skeletonContextPose.answers")
+        finally:
+            browser.close()
+    first = answers[0]["t"]
+    shown = [answer["text"] for answer in answers if answer["t"] >= first + 1000 * WINDOW_S]
+    share = shown.count(files[clip]) / len(shown)
+    counts = sorted(((shown.count(text), text) for text in set(shown)), reverse=True)
+    print(f"{clip}: {files[clip]} shown in {share:.0%} of {len(shown)} rankings; {counts}")
+    assert share >= MIN_SHARE, (files[clip], round(share, 2), counts)
