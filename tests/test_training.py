@@ -63,7 +63,7 @@ def test_context_loss_decreases_on_a_fixed_batch(synthetic_bank) -> None:
     task = synthetic_task()
     model_config = TINY.model_config("full")
     model = SkeletonContext(model_config)
-    head = ContextPromptHead(model_config.embed_dim, bank.vocab_size)
+    head = ContextPromptHead(model_config.embed_dim, bank.slot_vocab_size)
     dataset = TrainWindows(task.subset("train"), task.train_actions, WindowPolicy.of(model_config), seed=0)
     items = [dataset[i] for i in range(len(dataset))]
     windows, labels = torch.stack([w for w, _ in items]), torch.as_tensor([label for _, label in items])

@@ -57,7 +57,7 @@ class CrossModalLayer(nn.Module):
 
 
 class ContextPromptHead(nn.Module):
-    """Cross-modal layer plus a fresh masked-language-model head over the LM vocabulary."""
+    """Cross-modal layer plus a fresh masked-language-model head over the slot words' pieces (core.model.text_bank)."""
 
     def __init__(self, dim: int, vocab_size: int, heads: int = 4) -> None:
         super().__init__()

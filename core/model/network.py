@@ -38,6 +38,7 @@ class ModelConfig:
     top_k: int = 3
     temperature: float = 0.1
     kpd_hidden: int = 64
+    token_hidden: int | None = None  # the CPM motion token's width (None: the backbone's channels)
     linear_projection: bool = False
 
     @property
@@ -83,7 +84,7 @@ class SkeletonContext(nn.Module):
         self.spatial = KeyPartPooling(
             channels, config.embed_dim, config.kpd_hidden, learned=config.use_kpd, linear=config.linear_projection
         )
-        self.temporal = MotionToken(channels, config.embed_dim) if config.use_cpm else None
+        self.temporal = MotionToken(channels, config.embed_dim, config.token_hidden) if config.use_cpm else None
 
     def forward(self, skeletons: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(N, M, T, 25, 3)`` -> spatial/temporal embeddings, skeleton token, joint importance, features."""

@@ -140,7 +140,14 @@ class TextBank:
         self.prompt_lengths = tensors["prompt_lengths"].long().to(self.device)
         self.mask_positions = tensors["mask_positions"].long().to(self.device)
         self.prompt_table = tensors["prompt_table"].long().to(self.device)
-        self.slot_targets = tensors["slot_targets"].long().to(self.device)
+        # The context head predicts a masked slot among the word pieces that slots hold (a few
+        # hundred), not over the LM's whole vocabulary (30,522): the other slot words are the
+        # alternatives that matter, and the output layer costs a hundredth as much.
+        pieces = tensors["slot_targets"].long()
+        self.slot_vocabulary = torch.unique(pieces[pieces >= 0])
+        self.slot_vocab_size = len(self.slot_vocabulary)
+        remapped = torch.searchsorted(self.slot_vocabulary, pieces.clamp(min=0))
+        self.slot_targets = torch.where(pieces >= 0, remapped, pieces).to(self.device)
         self.part_mask_table = tensors["part_masks"].to(self.device)
         self.triplet_counts = (self.prompt_table[:, :, 0] >= 0).sum(1)
 

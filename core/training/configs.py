@@ -67,11 +67,13 @@ class TrainConfig:
         return self.pretrain_epochs == 0
 
     def model_config(self, variant: str) -> ModelConfig:
+        token = {}
         if self.backbone == "tcn":
             backbone = TCNConfig(self.tcn_width, self.tcn_joint_channels, self.dropout, depth=self.depth)
+            token = {"token_hidden": self.tcn_width}  # the motion token reads 2.5x fewer channels than it gets
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
-        base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s)
+        base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s, **token)
         return replace(base, **VARIANTS[variant])
 
 

@@ -197,7 +197,7 @@ def train_context(
     if frozen:
         model.backbone.load_state_dict(backbone_state)
         model.backbone.requires_grad_(False)
-    prompt_head = ContextPromptHead(model_config.embed_dim, bank.vocab_size).to(device) if model_config.use_cpm else None
+    prompt_head = ContextPromptHead(model_config.embed_dim, bank.slot_vocab_size).to(device) if model_config.use_cpm else None
     modules = [model.spatial] + ([model.temporal, prompt_head] if prompt_head is not None else [])
     if not frozen:
         modules.append(model.backbone)
