@@ -97,6 +97,7 @@ def test_the_page_draws_the_skeleton_at_camera_rate_and_ranks_twice_a_second(app
         finally:
             browser.close()
     measured = f"{drawn_fps:.1f} frames/s drawn, {rankings_per_s:.2f} rankings/s, {readout}"
+    print(measured)
     assert stats["delegate"] == "CPU" and stats["framesSent"] >= stats["framesDrawn"] - 1, stats
     assert answer.removeprefix("Action: ") in set(actions) | {"no clear match"}, answer
     assert rankings_per_s >= MIN_RANKINGS_PER_S, measured
@@ -118,7 +119,7 @@ def test_a_browser_that_cannot_run_pose_is_sent_to_the_server_tab(app_url, tmp_p
             start_disabled = page.locator("#browser-pose .bp-start").is_disabled()
         finally:
             browser.close()
-    assert "Pose cannot run in this browser: it lacks WebAssembly SIMD" in notice
+    assert "Pose in the browser is unavailable: this browser lacks WebAssembly SIMD" in notice
     assert "Live webcam (server pose)" in notice and start_disabled
 
 

@@ -59,12 +59,12 @@ class PoseStream {
 
   unavailable(reason) {
     this.setState("unavailable");
-    this.say(".bp-notice", `⚠️ Pose cannot run in this browser: ${reason}. ${FALLBACK}`);
+    this.say(".bp-notice", `⚠️ Pose in the browser is unavailable: ${escapeHtml(reason)}. ${FALLBACK}`);
   }
 
   async checkRuntime() {
     const missing = missingFeature();
-    if (missing) return this.unavailable(`it lacks ${missing}`);
+    if (missing) return this.unavailable(`this browser lacks ${missing}`);
     for (;;) {
       let state;
       try {
