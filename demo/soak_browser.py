@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.evaluation.videos import DEFAULT_CLIPS, read_clips
 from demo.landmark_streams import LandmarkStream, record, synthetic
 from demo.live_slots import LiveSlots
 
@@ -52,6 +51,8 @@ def free_port() -> int:
 
 def streams_and_labels() -> tuple[list[LandmarkStream], str, str]:
     """The recorded clips' streams and every action of the clips table, else a generated one."""
+    from core.evaluation.videos import DEFAULT_CLIPS, read_clips
+
     if not DEFAULT_CLIPS.is_file():
         return [synthetic()], FALLBACK_LABELS, f"generated figure ({DEFAULT_CLIPS} absent)"
     rows = read_clips(DEFAULT_CLIPS)
