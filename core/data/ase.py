@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.packs import Row, load_arrays, pack_rows, per_row
+from core.data.packs import Row, load_arrays, per_row, read_pack
 from core.data.sample import MalformedFileError, Sample, SourceRead
 from core.data.staging import face_camera
 from core.data.synthesis import complete_skeleton
@@ -78,22 +78,15 @@ def skeleton(path: Path, positions: np.ndarray) -> np.ndarray:
 
 
 def read_source(root: Path) -> SourceRead:
-    folder, rows = pack_rows(root, "ase")
-    result = SourceRead(SOURCE, "clips", EXPECTED)
-    seen: dict[str, str] = {}
-    for row in rows:
-        path = folder / row["file"]
-        try:
-            arrays = load_arrays(path, ("joints", "fps"))
-            digest = hashlib.sha256(arrays["joints"].tobytes()).hexdigest()
-            if digest in seen:
-                result.problems.append(f"{path.name}: the same motion as {seen[digest]}, left out")
-                continue
-            seen[digest] = path.name
-            joints = skeleton(path, arrays["joints"])
-        except MalformedFileError as error:
-            result.problems.append(str(error))
-            continue
-        result.samples.append(Sample(SOURCE, subject(row), label(row), f"ase_{path.stem}", float(arrays["fps"]), joints))
-        result.found += 1
-    return result
+    seen: dict[str, str] = {}  # joints' digest -> the first clip that had them
+
+    def read_row(path: Path, row: Row, subject_name: str) -> list[Sample]:
+        arrays = load_arrays(path, ("joints", "fps"))
+        digest = hashlib.sha256(arrays["joints"].tobytes()).hexdigest()
+        if digest in seen:
+            raise MalformedFileError(path, f"the same motion as {seen[digest]}, left out")
+        seen[digest] = path.name
+        return [Sample(SOURCE, subject_name, label(row), f"ase_{path.stem}", float(arrays["fps"]),
+                       skeleton(path, arrays["joints"]))]
+
+    return read_pack(root, "ase", read_row, SourceRead(SOURCE, "clips", EXPECTED), subjects)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.sample import MalformedFileError, Sample, SourceRead
+from core.data.sample import MalformedFileError, Sample, SourceRead, read_each
 from core.pose.landmarks import skeletons_from_landmarks
 
 TABLE = "clips.tsv"
@@ -72,15 +72,8 @@ def read_pack(
 ) -> SourceRead:
     """Every row of ``name``'s clips table through ``read_row(npz path, row, subject)``."""
     folder, rows = pack_rows(root, name)
-    for row, subject in zip(rows, subjects(folder, rows)):
-        try:
-            samples = read_row(folder / row["file"], row, subject)
-        except MalformedFileError as error:
-            result.problems.append(str(error))
-            continue
-        result.samples.extend(samples)
-        result.found += 1
-    return result
+    items = [(folder / row["file"], row, subject) for row, subject in zip(rows, subjects(folder, rows))]
+    return read_each(items, lambda item: read_row(*item), result)
 
 
 def image_skeleton(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -99,13 +100,16 @@ def load_number_rows(path: Path) -> list[list[float]]:
     return rows
 
 
+Item = TypeVar("Item")
+
+
 def read_each(
-    paths: Iterable[Path], read_one: Callable[[Path], list[Sample]], result: SourceRead
+    items: Iterable[Item], read_one: Callable[[Item], list[Sample]], result: SourceRead
 ) -> SourceRead:
-    """Read file after file; a malformed one becomes a named problem instead of an abort."""
-    for path in paths:
+    """Read file after file (or table row after row); a malformed one becomes a named problem instead of an abort."""
+    for item in items:
         try:
-            samples = read_one(path)
+            samples = read_one(item)
         except MalformedFileError as error:
             result.problems.append(str(error))
             continue

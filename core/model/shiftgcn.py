@@ -7,6 +7,7 @@ shifts move each channel by a fixed number of frames. Both are plain gathers: no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -172,24 +173,40 @@ class ShiftGCN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, M, T, V, C)`` skeletons -> ``(N, M, C', T', V)`` features and ``(N, M)`` body mask."""
-        if x.ndim != 5 or x.shape[3] != NUM_JOINTS or x.shape[4] != self.config.in_channels:
-            raise ValueError(f"expected input (N, M, T, {NUM_JOINTS}, {self.config.in_channels}), got {tuple(x.shape)}")
-        batch, bodies, frames, joints, coords = x.shape
-        present = x.abs().flatten(2).sum(-1) > 0
-        if not self.config.depth:
-            x = torch.cat([x[..., :2], torch.zeros_like(x[..., 2:])], dim=-1)
-        flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
-        if len(flat) == 0:
-            return x.new_zeros((batch, bodies, self.config.out_channels, self.output_frames(frames), joints)), present
+        return on_present_bodies(x, self.config.in_channels, self.config.depth,
+                                 lambda frames: (self.config.out_channels, self.output_frames(frames), NUM_JOINTS),
+                                 self._encode)
+
+    def _encode(self, flat: torch.Tensor) -> torch.Tensor:
+        """``(B, T, V, C)`` present bodies -> ``(B, C', T', V)``."""
         if self.config.motion:
             flat = with_motion(flat)
-        channels = flat.shape[-1]
-        y = flat.permute(0, 2, 3, 1).reshape(len(flat), joints * channels, frames)
-        y = self.input_norm(y).reshape(len(flat), joints, channels, frames).permute(0, 2, 3, 1)
-        y = self.blocks(y)
-        out = y.new_zeros((batch * bodies,) + tuple(y.shape[1:]))
-        out[present.reshape(-1)] = y
-        return out.reshape((batch, bodies) + tuple(y.shape[1:])), present
+        bodies, frames, joints, channels = flat.shape
+        y = flat.permute(0, 2, 3, 1).reshape(bodies, joints * channels, frames)
+        y = self.input_norm(y).reshape(bodies, joints, channels, frames).permute(0, 2, 3, 1)
+        return self.blocks(y)
+
+
+def on_present_bodies(
+    x: torch.Tensor, in_channels: int, depth: bool, empty_shape: Callable[[int], tuple[int, ...]],
+    encode: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A backbone's forward pass on ``(N, M, T, 25, C)`` windows: ``encode`` sees only the present
+    bodies ``(B, T, 25, C)`` (depth zeroed when the network sees the image plane only); absent
+    bodies get zero features, of ``empty_shape(T)`` per body. Returns the features and the ``(N, M)`` body mask."""
+    if x.ndim != 5 or x.shape[3] != NUM_JOINTS or x.shape[4] != in_channels:
+        raise ValueError(f"expected input (N, M, T, {NUM_JOINTS}, {in_channels}), got {tuple(x.shape)}")
+    batch, bodies, frames, joints, coords = x.shape
+    present = x.abs().flatten(2).sum(-1) > 0
+    if not depth:
+        x = torch.cat([x[..., :2], torch.zeros_like(x[..., 2:])], dim=-1)
+    flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
+    if len(flat) == 0:
+        return x.new_zeros((batch, bodies) + tuple(empty_shape(frames))), present
+    y = encode(flat)
+    out = y.new_zeros((batch * bodies,) + tuple(y.shape[1:]))
+    out[present.reshape(-1)] = y
+    return out.reshape((batch, bodies) + tuple(y.shape[1:])), present
 
 
 def with_motion(bodies: torch.Tensor) -> torch.Tensor:

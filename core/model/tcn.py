@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.model.shiftgcn import on_present_bodies
 from core.skeleton.layout import NUM_JOINTS
 
 VELOCITY_SCALE = 4.0  # a window's frame-to-frame motion is a few hundredths of a torso: lift it to the positions' scale
@@ -80,23 +81,15 @@ class TemporalConvNet(nn.Module):
         return frames
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if x.ndim != 5 or x.shape[3] != NUM_JOINTS or x.shape[4] != self.config.in_channels:
-            raise ValueError(f"expected input (N, M, T, {NUM_JOINTS}, {self.config.in_channels}), got {tuple(x.shape)}")
-        batch, bodies, frames, joints, coords = x.shape
-        present = x.abs().flatten(2).sum(-1) > 0
-        if not self.config.depth:
-            x = torch.cat([x[..., :2], torch.zeros_like(x[..., 2:])], dim=-1)
-        out_frames = self.output_frames(frames)
-        flat = x.reshape(batch * bodies, frames, joints, coords)[present.reshape(-1)]
-        if len(flat) == 0:
-            return x.new_zeros((batch, bodies, self.config.out_channels, out_frames, joints)), present
+        config = self.config
+        return on_present_bodies(x, config.in_channels, config.depth,
+                                 lambda frames: (config.out_channels, self.output_frames(frames), NUM_JOINTS), self._encode)
+
+    def _encode(self, flat: torch.Tensor) -> torch.Tensor:
+        """``(B, T, V, 3)`` present bodies -> ``(B, C, T/4, V)``."""
+        joints = flat.shape[2]
         velocity = torch.diff(flat, dim=1, prepend=flat[:, :1]) * VELOCITY_SCALE
         per_joint = torch.cat([flat, velocity], dim=-1)  # (B, T, V, 6)
-        body = self.input_norm(per_joint.flatten(2).transpose(1, 2))  # (B, V*6, T)
-        body = self.body(body)  # (B, 2w, T/4)
+        body = self.body(self.input_norm(per_joint.flatten(2).transpose(1, 2)))  # (B, 2w, T/4)
         joint = self.joint(per_joint.permute(0, 3, 1, 2))  # (B, c, T/4, V)
-        features = torch.cat([body.unsqueeze(-1).expand(-1, -1, -1, joints), joint], dim=1)
-        features = self.dropout(features)
-        out = features.new_zeros((batch * bodies,) + tuple(features.shape[1:]))
-        out[present.reshape(-1)] = features
-        return out.reshape((batch, bodies) + tuple(features.shape[1:])), present
+        return self.dropout(torch.cat([body.unsqueeze(-1).expand(-1, -1, -1, joints), joint], dim=1))
