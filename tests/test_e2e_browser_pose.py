@@ -1,13 +1,16 @@
 """Pose in the visitor's browser, as a visitor sees it: ``python app.py`` with the shipped
 weights, headless Chromium (no GPU: MediaPipe's CPU WebAssembly delegate) with a real clip as its
-camera. The page must draw the skeleton at camera rate (it counts the frames it draws), the
-ranking must update at least twice a second, and on three real clips the answer shown (after
-smoothing) must be the clip's action in at least 80 % of the rankings after the first window,
-against every action of the real-video table.
+camera. The page must draw the skeleton over the camera image at camera rate (it counts the
+frames it draws, and the poses it finds and sends), the ranking must update at least twice a
+second, and on three real clips the answer shown (after smoothing) must be the clip's action in
+at least 80 % of the rankings after the first window, against every action of the real-video
+table.
 
-The rates are the issue's targets (issue 20); they hold on a 2-core machine when the machine is
-not also busy with other work, since pose and the browser then share two cores. A failing rate
-says what was measured.
+On a CPU the full landmark model takes longer than a camera frame, so the page draws every
+camera frame with the newest skeleton and poses the frames its landmarkers are free for: the
+drawn rate is the camera's, the pose rate is what two cores give (MIN_POSES_PER_S is what the
+server's windows need with room to spare: 8 poses per 2 s window at least). A failing rate says
+what was measured.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tests.test_e2e_app import _browser, _wait_for
 
 CAMERA_FPS = 30
 MIN_DRAWN_FPS = 25.0
+MIN_POSES_PER_S = 10.0
 MIN_RANKINGS_PER_S = 2.0
 MEASURE_S = 10.0
 WATCH_S = 16.0
@@ -84,10 +88,12 @@ def test_the_page_draws_the_skeleton_at_camera_rate_and_ranks_twice_a_second(app
         try:
             page = _start(browser, app_url, "\n".join(actions))
             _wait_for(lambda: _panel(page, "rankings") >= 1, 60, "the first ranking")
-            frames, rankings, started = _panel(page, "frames"), _panel(page, "rankings"), time.monotonic()
+            frames, poses, rankings = _panel(page, "frames"), _panel(page, "poses"), _panel(page, "rankings")
+            started = time.monotonic()
             time.sleep(MEASURE_S)
             elapsed = time.monotonic() - started
             drawn_fps = (_panel(page, "frames") - frames) / elapsed
+            poses_per_s = (_panel(page, "poses") - poses) / elapsed
             rankings_per_s = (_panel(page, "rankings") - rankings) / elapsed
             stats = page.evaluate("window.skeletonContextPose")
             SCREENSHOT.parent.mkdir(exist_ok=True)
@@ -96,11 +102,12 @@ def test_the_page_draws_the_skeleton_at_camera_rate_and_ranks_twice_a_second(app
             readout = page.inner_text("#browser-pose .bp-readout")
         finally:
             browser.close()
-    measured = f"{drawn_fps:.1f} frames/s drawn, {rankings_per_s:.2f} rankings/s, {readout}"
+    measured = f"{drawn_fps:.1f} frames/s drawn, {poses_per_s:.1f} poses/s, {rankings_per_s:.2f} rankings/s, {readout}"
     print(measured)
-    assert stats["delegate"] == "CPU" and stats["framesSent"] >= stats["framesDrawn"] - 1, stats
+    assert stats["delegate"] == "CPU" and 0 < stats["framesSent"] <= stats["framesDrawn"], stats
     assert answer.removeprefix("Action: ") in set(actions) | {"no clear match"}, answer
     assert rankings_per_s >= MIN_RANKINGS_PER_S, measured
+    assert poses_per_s >= MIN_POSES_PER_S, measured
     assert drawn_fps >= MIN_DRAWN_FPS, measured
 
 

@@ -63,8 +63,8 @@ class ModelConfig:
         if kind not in BACKBONES:
             raise ValueError(f"unknown backbone kind {kind!r}; expected one of {sorted(BACKBONES)}")
         backbone = dict(values.pop("backbone", {}))
-        for key in ("channels", "strided_blocks"):
-            if key in backbone:
+        for key in ("channels", "strided_blocks", "body_joints"):
+            if backbone.get(key) is not None:
                 backbone[key] = tuple(backbone[key])
         known = set(cls.__dataclass_fields__)
         unknown = set(values) - known

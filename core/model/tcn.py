@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from core.model.shiftgcn import on_present_bodies
-from core.skeleton.layout import NUM_JOINTS
+from core.skeleton.layout import JOINT, JOINT_NAMES, NUM_JOINTS
 
 VELOCITY_SCALE = 4.0  # a window's frame-to-frame motion is a few hundredths of a torso: lift it to the positions' scale
 KERNEL = 5
@@ -40,6 +40,9 @@ class TCNConfig:
     in_channels: int = 3
     # Whether the network sees depth (as BackboneConfig.depth): off, the depth coordinate is zeroed.
     depth: bool = True
+    # The joints the body stream reads (None: all 25). Most sources measure only some of NTU's joints
+    # and synthesise the rest from them (core.data.synthesis); Kinect v2 measures all, noisily.
+    body_joints: tuple[str, ...] | None = None
 
     @property
     def out_channels(self) -> int:
@@ -68,8 +71,10 @@ class TemporalConvNet(nn.Module):
         self.config = config
         inputs = 2 * config.in_channels
         width = config.width
-        self.input_norm = nn.BatchNorm1d(NUM_JOINTS * inputs)
-        self.body = _convolutions([NUM_JOINTS * inputs, width, width, 2 * width, 2 * width, 2 * width],
+        names = config.body_joints or JOINT_NAMES
+        self.register_buffer("body_joints", torch.tensor([JOINT[name] for name in names]), persistent=False)
+        self.input_norm = nn.BatchNorm1d(len(names) * inputs)
+        self.body = _convolutions([len(names) * inputs, width, width, 2 * width, 2 * width, 2 * width],
                                   [1, 1, 2, 1, 2], nn.Conv1d, nn.BatchNorm1d)
         joint = config.joint_channels
         self.joint = _convolutions([inputs, joint // 2, joint, joint], [1, 2, 2], nn.Conv2d, nn.BatchNorm2d)
@@ -90,6 +95,6 @@ class TemporalConvNet(nn.Module):
         joints = flat.shape[2]
         velocity = torch.diff(flat, dim=1, prepend=flat[:, :1]) * VELOCITY_SCALE
         per_joint = torch.cat([flat, velocity], dim=-1)  # (B, T, V, 6)
-        body = self.body(self.input_norm(per_joint.flatten(2).transpose(1, 2)))  # (B, 2w, T/4)
+        body = self.body(self.input_norm(per_joint[:, :, self.body_joints].flatten(2).transpose(1, 2)))  # (B, 2w, T/4)
         joint = self.joint(per_joint.permute(0, 3, 1, 2))  # (B, c, T/4, V)
         return self.dropout(torch.cat([body.unsqueeze(-1).expand(-1, -1, -1, joints), joint], dim=1))

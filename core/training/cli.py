@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.model.text_bank import DEFAULT_TEXT_BANK
 from core.protocol.tasks import load_task
-from core.training.configs import CONFIGS, VARIANTS
+from core.training.configs import BODY_JOINTS, CONFIGS, VARIANTS
 
 
 
@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
                         help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
+    parser.add_argument("--body-joints", choices=sorted(BODY_JOINTS),
+                        help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
@@ -101,6 +103,8 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, depth=False)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
+    if args.body_joints is not None:
+        config = replace(config, body_joints=args.body_joints)
     if args.lifted_share is not None:
         if not 0 <= args.lifted_share <= 1:
             raise ValueError("--lifted-share must be between 0 and 1")

@@ -7,6 +7,11 @@ from dataclasses import dataclass, replace
 from core.model.network import ModelConfig
 from core.model.shiftgcn import BackboneConfig
 from core.model.tcn import TCNConfig
+from core.pose.lifting import LIFT_JOINTS
+
+# Joint sets the temporal-convolution backbone's body stream can read: every NTU joint, or only the
+# 13 the lifter gives (what every 2D source and the app measure; the rest are synthesised from them).
+BODY_JOINTS: dict[str, tuple[str, ...] | None] = {"all": None, "lifted": LIFT_JOINTS}
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class TrainConfig:
     backbone: str = "shiftgcn"
     tcn_width: int = 128
     tcn_joint_channels: int = 64
+    body_joints: str = "all"  # a key of BODY_JOINTS
     dropout: float = 0.3
     # "sgd" (Nesterov momentum, step decay at ``decay_at``) or "adamw" (cosine schedule).
     optimizer: str = "sgd"
@@ -60,6 +66,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):
             raise ValueError(f"{self.name}: unknown backbone {self.backbone!r} or optimizer {self.optimizer!r}")
+        if self.body_joints not in BODY_JOINTS:
+            raise ValueError(f"{self.name}: unknown body joints {self.body_joints!r}; expected one of {sorted(BODY_JOINTS)}")
 
     @property
     def end_to_end(self) -> bool:
@@ -69,7 +77,8 @@ class TrainConfig:
     def model_config(self, variant: str) -> ModelConfig:
         token = {}
         if self.backbone == "tcn":
-            backbone = TCNConfig(self.tcn_width, self.tcn_joint_channels, self.dropout, depth=self.depth)
+            backbone = TCNConfig(self.tcn_width, self.tcn_joint_channels, self.dropout, depth=self.depth,
+                                 body_joints=BODY_JOINTS[self.body_joints])
             token = {"token_hidden": self.tcn_width}  # the motion token reads 2.5x fewer channels than it gets
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)

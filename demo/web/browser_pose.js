@@ -4,8 +4,11 @@
 // The app mounts this on its "Live webcam" panel (demo/app.py). Landmarks are those of the
 // camera's real view (MediaPipe runs on the unflipped frame; only the display is mirrored), as
 // x, y fractions of the frame; the server makes skeletons of them by the same function as its
-// own tracker (demo.browser_session). The page counts the frames it draws with a pose
-// (data-frames on the panel, and window.skeletonContextPose), so a test can read its rate.
+// own tracker (demo.browser_session). Every camera frame is drawn with the newest skeleton found
+// (a pose takes longer than a camera frame on a CPU, so the skeleton drawn may be one pose
+// behind the image); each frame a free landmarker can take is handed to it. The page counts
+// both (data-frames: frames drawn, data-poses: poses found and sent; also in
+// window.skeletonContextPose), so a test can read their rates.
 
 const BASE = new URL("browser-pose/", document.baseURI);
 const RUNTIME = new URL("runtime", BASE).href;
@@ -38,10 +41,12 @@ class PoseStream {
     this.context = this.canvas.getContext("2d");
     this.startButton = root.querySelector(".bp-start");
     this.stopButton = root.querySelector(".bp-stop");
-    this.stats = { framesDrawn: 0, framesSent: 0, rankings: 0, delegate: null, workers: 0, fps: null, poseMs: null,
-      answers: [] };
+    this.stats = { framesDrawn: 0, framesSent: 0, rankings: 0, delegate: null, workers: 0, fps: null, posesPerS: null,
+      poseMs: null, answers: [] };
     window.skeletonContextPose = this.stats;
     this.drawnAt = [];
+    this.posedAt = [];
+    this.people = []; // the newest pose found: x, y fractions of the frame
     this.running = false;
     this.startButton.addEventListener("click", () => this.start());
     this.stopButton.addEventListener("click", () => this.stop("Stopped. Press Start camera to go on."));
@@ -123,7 +128,7 @@ class PoseStream {
     }
     this.running = true;
     this.lastSentT = -Infinity;
-    this.lastDrawnT = -Infinity;
+    this.people = [];
     this.setState("running");
     this.say(".bp-notice", "");
     this.pump();
@@ -170,8 +175,10 @@ class PoseStream {
       this.send({ type: "labels", text: labels });
       this.sentLabels = labels;
     }
+    if (!this.video.videoWidth) return;
+    this.draw(this.video, this.people);
     const worker = this.workers.find((candidate) => !candidate.busy);
-    if (!worker || !this.video.videoWidth) return; // every landmarker is busy: this camera frame is skipped
+    if (!worker) return; // every landmarker is busy: this camera frame is drawn, not posed
     worker.busy = true;
     const scale = Math.min(1, MAX_SIDE / Math.max(this.video.videoWidth, this.video.videoHeight));
     const size = { resizeWidth: Math.round(this.video.videoWidth * scale),
@@ -189,32 +196,28 @@ class PoseStream {
     if (message.type === "failed") {
       return this.stop(`⚠️ Pose failed in this browser: ${message.message}. ${FALLBACK}`);
     }
-    const { t, bitmap, people, ms } = message;
+    const { t, width, height, people, ms } = message;
     this.stats.poseMs = this.stats.poseMs === null ? ms : 0.9 * this.stats.poseMs + 0.1 * ms;
-    if (!this.running || t <= this.lastDrawnT) {
-      bitmap.close(); // a later frame from the other worker is already on screen
-      return;
-    }
-    this.lastDrawnT = t;
-    const { width, height } = bitmap;
-    this.draw(bitmap, people);
-    bitmap.close();
-    if (t > this.lastSentT) {
-      const round = (value) => Math.round(value * 10000) / 10000;
-      this.send({ type: "pose", t: round(t), w: width, h: height,
-        people: people.map((points) => points.flatMap(([x, y]) => [round(x), round(y)])) });
-      this.lastSentT = round(t);
-      this.stats.framesSent += 1;
-    }
+    const round = (value) => Math.round(value * 10000) / 10000;
+    if (!this.running || round(t) <= this.lastSentT) return; // a later frame from the other worker is already in
+    this.people = people;
+    this.send({ type: "pose", t: round(t), w: width, h: height,
+      people: people.map((points) => points.flatMap(([x, y]) => [round(x), round(y)])) });
+    this.lastSentT = round(t);
+    this.stats.framesSent += 1;
+    this.root.dataset.poses = String(this.stats.framesSent);
+    this.stats.posesPerS = perSecond(this.posedAt);
   }
 
-  draw(bitmap, people) {
+  draw(image, people) {
     const { canvas, context } = this;
-    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-      canvas.width = bitmap.width;
-      canvas.height = bitmap.height;
+    const width = image.videoWidth || image.width;
+    const height = image.videoHeight || image.height;
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
     }
-    context.drawImage(bitmap, 0, 0);
+    context.drawImage(image, 0, 0, width, height);
     context.lineWidth = 3;
     context.strokeStyle = "#39d98a";
     context.fillStyle = "#ff5a5f";
@@ -233,10 +236,7 @@ class PoseStream {
     }
     this.stats.framesDrawn += 1;
     this.root.dataset.frames = String(this.stats.framesDrawn);
-    const now = performance.now();
-    this.drawnAt.push(now);
-    while (this.drawnAt.length && now - this.drawnAt[0] > 1000) this.drawnAt.shift();
-    this.stats.fps = this.drawnAt.length;
+    this.stats.fps = perSecond(this.drawnAt);
   }
 
   onServer(message) {
@@ -249,10 +249,10 @@ class PoseStream {
       this.say(".bp-answer", `Action: <b>${escapeHtml(message.text)}</b>`);
       this.say(".bp-top", message.top.map(([label, p]) =>
         `<li><span class="bp-label">${escapeHtml(label)}</span> <span class="bp-bar" style="width:${Math.round(p * 100)}%"></span> ${Math.round(p * 100)}%</li>`).join(""));
-      const { fps, delegate, workers, poseMs } = this.stats;
-      this.say(".bp-readout", `${fps ?? "…"} frames/s drawn here (pose ${Math.round(poseMs)} ms/frame on the ` +
-        `${delegate}, ${workers} worker${workers > 1 ? "s" : ""}) · scoring ${message.score_ms} ms on the server · ` +
-        `${message.rankings} rankings`);
+      const { fps, posesPerS, delegate, workers, poseMs } = this.stats;
+      this.say(".bp-readout", `${fps ?? "…"} frames/s drawn here, ${posesPerS ?? "…"} poses/s ` +
+        `(${Math.round(poseMs)} ms a pose on the ${delegate}, ${workers} worker${workers > 1 ? "s" : ""}) · ` +
+        `scoring ${message.score_ms} ms on the server · ${message.rankings} rankings`);
     }
     if (message.type === "ranking" || message.type === "status") {
       this.say(".bp-notice", message.notice ? escapeHtml(message.notice) : "");
@@ -276,6 +276,14 @@ class PoseStream {
     this.setState("idle");
     if (notice) this.say(".bp-notice", notice);
   }
+}
+
+function perSecond(times) {
+  // How many of the events in ``times`` (kept to the last second, this one added) fell in the last second.
+  const now = performance.now();
+  times.push(now);
+  while (times.length && now - times[0] > 1000) times.shift();
+  return times.length;
 }
 
 function escapeHtml(text) {

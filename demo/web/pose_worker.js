@@ -2,8 +2,8 @@
 //
 // The page (browser_pose.js) sends {type: "init", runtime, model} once, then {type: "frame",
 // bitmap, t} for each camera frame it hands to this worker; the worker answers {type: "ready",
-// delegate, connections} or {type: "failed", message}, then {type: "pose", t, bitmap, people, ms}
-// per frame, giving the frame back so the page draws exactly the image the pose was found in.
+// delegate, connections} or {type: "failed", message}, then {type: "pose", t, width, height,
+// people, ms} per frame (the frame's size in pixels: the landmarks are fractions of it).
 // Runtime and model are the app's own (demo.web_assets, core.pose.asset): nothing from a CDN.
 
 let landmarker = null;
@@ -62,9 +62,8 @@ self.onmessage = async (event) => {
     } catch (error) {
       self.postMessage({ type: "failed", message: String((error && error.message) || error) });
     }
-    self.postMessage(
-      { type: "pose", t: message.t, bitmap: message.bitmap, people, ms: performance.now() - started },
-      [message.bitmap],
-    );
+    const { width, height } = message.bitmap;
+    message.bitmap.close();
+    self.postMessage({ type: "pose", t: message.t, width, height, people, ms: performance.now() - started });
   }
 };
