@@ -107,7 +107,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     model, metadata = load_checkpoint(straight)
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
-                                  "depth": True, "body_joints": "all", "backbone": "trained in this run"}
+                                  "depth": True, "body_joints": "all", "semantic_smoothing": 0.0,
+                                  "backbone": "trained in this run"}
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
     assert all("validation_zsl" in r for r in records if r.get("stage") == "context")
@@ -230,3 +231,29 @@ def test_a_crafted_pickle_in_the_run_folder_is_refused_not_run(tmp_path, synthet
     assert not marker.exists()
     torch.load(run / file_name, weights_only=False)  # what the trainer used to do: the file's code runs
     assert marker.exists()
+
+
+def test_semantic_neighbours_put_a_class_nearest_itself_then_its_text_neighbours() -> None:
+    from core.model.scoring import ClassPrototypes
+
+    import numpy as np
+
+    vectors = [np.array([[1.0, 0.0, 0.0]]), np.array([[0.9, 0.436, 0.0]]), np.array([[0.0, 0.0, 1.0]])]
+    classes = ClassPrototypes.from_arrays(["walk", "stroll", "swim"], vectors, vectors)
+    near = trainer.semantic_neighbours(classes, temperature=0.1)
+    assert torch.allclose(near.sum(-1), torch.ones(3))
+    assert near[0].argmax() == 0 and near[0, 1] > 10 * near[0, 2]
+
+
+def test_semantic_smoothing_changes_the_loss_only_when_asked(synthetic_bank) -> None:
+    bank = TextBank(synthetic_bank)
+    task = synthetic_task()
+    model = SkeletonContext(TINY.model_config("baseline")).eval()
+    windows = torch.randn(4, 2, TINY.window, 25, 3)
+    labels = torch.tensor([0, 1, 0, 1])
+    prototypes = bank.prototypes(task.train_actions, "template")
+    rows = bank.indices(task.train_actions)
+    plain, _ = trainer.context_losses(model, None, bank, prototypes, rows, windows, labels, 1, None, TINY)
+    smooth, _ = trainer.context_losses(model, None, bank, prototypes, rows, windows, labels, 1, None,
+                                       replace(TINY, semantic_smoothing=0.3))
+    assert not torch.isclose(plain["ce_0"], smooth["ce_0"])

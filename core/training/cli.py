@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
                         help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
+    parser.add_argument("--semantic-smoothing", type=float, metavar="E",
+                        help="share of each training target given to the true class's text neighbours (default: the config's)")
     parser.add_argument("--body-joints", choices=sorted(BODY_JOINTS),
                         help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
@@ -103,6 +105,10 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, depth=False)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
+    if args.semantic_smoothing is not None:
+        if not 0 <= args.semantic_smoothing < 1:
+            raise ValueError("--semantic-smoothing must be in [0, 1)")
+        config = replace(config, semantic_smoothing=args.semantic_smoothing)
     if args.body_joints is not None:
         config = replace(config, body_joints=args.body_joints)
     if args.lifted_share is not None:

@@ -62,6 +62,9 @@ class TrainConfig:
     dropout: float = 0.3
     # "sgd" (Nesterov momentum, step decay at ``decay_at``) or "adamw" (cosine schedule).
     optimizer: str = "sgd"
+    # Share of each training target moved from the true class to its text neighbours among the
+    # trained classes (core.training.trainer.semantic_neighbours); 0: plain one-hot targets.
+    semantic_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):

@@ -24,6 +24,7 @@ from core.model.checkpoint import save_checkpoint
 from core.model.cpm import ContextPromptHead, mlm_loss
 from core.model.kpd import calibration_loss
 from core.model.network import ModelConfig, SkeletonContext, combine_branches
+from core.model.scoring import ClassPrototypes
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
 from core.recognition.windows import WindowPolicy
@@ -162,6 +163,18 @@ def pretrain_backbone(
     return {name: tensor.detach().cpu() for name, tensor in backbone.state_dict().items()}
 
 
+def semantic_neighbours(classes: ClassPrototypes, temperature: float) -> torch.Tensor:
+    """``(C, C)`` rows summing to one: how near each class's text is to every class's (its own included).
+
+    Mixed into the training targets, they teach that a near-synonym is less wrong than an
+    unrelated action, so the embedding keeps the text space's neighbourhoods, which is all an
+    unseen action has to be found by.
+    """
+    valid = classes.spatial_valid.unsqueeze(-1).float()
+    centres = nn.functional.normalize((classes.spatial * valid).sum(1) / valid.sum(1).clamp(min=1.0), dim=-1)
+    return torch.softmax(centres @ centres.T / temperature, dim=-1)
+
+
 def context_losses(
     model: SkeletonContext, prompt_head: ContextPromptHead | None, bank: TextBank, prototypes, rows: torch.Tensor,
     windows: torch.Tensor, labels: torch.Tensor, curriculum: int, generator: torch.Generator, config: TrainConfig,
@@ -174,7 +187,12 @@ def context_losses(
         features, present = model.backbone(windows)
     out = model.heads(features, present)
     branch_logits = model.branch_logits(out, prototypes)
-    losses = {f"ce_{i}": nn.functional.cross_entropy(logits, labels) for i, logits in enumerate(branch_logits)}
+    targets = labels
+    if config.semantic_smoothing > 0:
+        onehot = nn.functional.one_hot(labels, len(prototypes.names)).float()
+        targets = (1 - config.semantic_smoothing) * onehot + config.semantic_smoothing * semantic_neighbours(
+            prototypes, model.config.temperature)[labels]
+    losses = {f"ce_{i}": nn.functional.cross_entropy(logits, targets) for i, logits in enumerate(branch_logits)}
     if model.config.use_kpd:
         losses["calibration"] = config.calibration_weight * calibration_loss(out["importance"], bank.part_masks(rows[labels]))
     if prompt_head is not None:
@@ -314,7 +332,8 @@ def train(
     started = time.time()
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
-               "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints}
+               "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
+               "semantic_smoothing": config.semantic_smoothing}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
