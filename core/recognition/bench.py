@@ -168,9 +168,13 @@ def _bench_cpu_latency(recognizer: Recognizer, names: list[str], no_text: bool, 
 
 def _layer_times(model: SkeletonContext, window: torch.Tensor, repeats: int) -> list[tuple[str, float]]:
     """Median time of each top-level layer, measured with forward hooks (CPU: synchronous)."""
-    layers = {"input norm": model.backbone.input_norm}
-    layers.update({f"backbone block {i + 1} ({block.graph.linear.out_features} ch)": block
-                   for i, block in enumerate(model.backbone.blocks)})
+    layers: dict[str, torch.nn.Module] = {}
+    for name, child in model.backbone.named_children():  # Shift-GCN's blocks one by one, the TCN's streams whole
+        if name == "blocks":
+            layers.update({f"backbone block {i + 1} ({block.graph.linear.out_features} ch)": block
+                           for i, block in enumerate(child)})
+        else:
+            layers[f"backbone {name.replace('_', ' ')}"] = child
     layers["spatial branch (KPD)"] = model.spatial
     if model.temporal is not None:
         layers["temporal branch (CPM token)"] = model.temporal
