@@ -95,6 +95,8 @@ def test_evaluate_calibrates_on_calibration_data_only(tmp_path, synthetic_bank, 
     assert 0.0 <= results["zsl"]["top1"] <= results["zsl"]["top5"] == 1.0  # one unseen class
     cal = results["gzsl"]["calibrated"]
     assert cal["harmonic"] == pytest.approx(harmonic_mean(cal["seen"], cal["unseen"]))
+    lifted = results["unseen_bias"]
+    assert lifted["bias"] in evaluate_module.UNSEEN_BIASES and lifted["chosen_on"] == "calibration_seen + calibration_unseen"
     json_path, md_path = write_report(results, tmp_path / "report")
     assert json.loads(json_path.read_text())["split"] == "synthetic"
     assert "| ZSL top-1 |" in md_path.read_text() and markdown(results) == md_path.read_text()
@@ -127,3 +129,24 @@ def test_the_supervised_check_ranks_held_out_clips_of_trained_actions(tmp_path, 
     empty = replace(task, subsets={**task.subsets, "test_seen": type(task.subset("train"))()})
     with pytest.raises(ValueError, match="holds no test clips"):
         evaluate_module.supervised_check(model, metadata, empty, bank)
+
+
+def test_the_unseen_bias_lifts_only_the_labels_a_model_never_trained_on(tmp_path, synthetic_bank) -> None:
+    from core.recognition.recognizer import Recognizer
+
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    model, _ = load_checkpoint(trainer.train(task, bank, TINY, "full", tmp_path / "run", torch.device("cpu"), quiet=True))
+    labels = task.train_actions + task.unseen_actions
+    spatial = [bank.prototypes([name], "descriptions").spatial[0].numpy() for name in labels]
+    temporal = [bank.prototypes([name], "descriptions").temporal[0].numpy() for name in labels]
+    window = torch.randn(3, 2, TINY.window, 25, 3)
+    plain = Recognizer(model, "cpu", trained=task.train_actions)
+    lifted = Recognizer(model, "cpu", trained=task.train_actions, unseen_bias=2.0)
+    assert plain.label_set(labels, spatial, temporal).logit_bias is None
+    bias = lifted.label_set(labels, spatial, temporal).logit_bias
+    assert bias.tolist() == [0.0] * len(task.train_actions) + [2.0] * len(task.unseen_actions)
+    before, _ = plain.score_windows(window, plain.label_set(labels, spatial, temporal))
+    after, _ = lifted.score_windows(window, lifted.label_set(labels, spatial, temporal))
+    unseen = slice(len(task.train_actions), None)
+    assert (after[:, unseen] > before[:, unseen]).all() and np.allclose(after.sum(-1), 1.0, atol=1e-5)

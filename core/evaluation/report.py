@@ -30,6 +30,11 @@ def markdown(results: dict[str, Any]) -> str:
         "the class mean averages the unseen actions' own top-1, so small actions weigh as much as large ones.",
         "Samples: " + ", ".join(f"{name} {count}" for name, count in results["counts"].items()) + ".",
     ]
+    if "unseen_bias" in results:
+        lifted = results["unseen_bias"]
+        lines += ["", f"Unseen bias (logit lift of never-trained labels, as the recogniser applies it) chosen on "
+                      f"{lifted['chosen_on']}: {lifted['bias']:g}; GZSL with it: S {percent(lifted['gzsl']['seen'])}, "
+                      f"U {percent(lifted['gzsl']['unseen'])}, H {percent(lifted['gzsl']['harmonic'])}."]
     lines += ["", "ZSL per unseen action:", "", "| action | samples | top-1 | most often taken for |", "|---|---|---|---|"]
     lines += [f"| {row['action']} | {row['samples']} | {percent(row['top1'])} | {row['most_confused_with'] or '-'} |"
               for row in zsl["per_action"]]

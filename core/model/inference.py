@@ -52,6 +52,10 @@ def embed_windows(model: SkeletonContext, windows: torch.Tensor, batch_size: int
 
 
 @torch.no_grad()
-def class_probabilities(model: SkeletonContext, embeddings: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
+def class_probabilities(
+    model: SkeletonContext, embeddings: dict[str, torch.Tensor], classes: ClassPrototypes,
+    logit_bias: torch.Tensor | None = None,
+) -> torch.Tensor:
     """The model's single combined prediction over ``classes`` for embedded windows."""
-    return model.probabilities(embeddings, classes.to(embeddings["spatial"].device))
+    device = embeddings["spatial"].device
+    return model.probabilities(embeddings, classes.to(device), None if logit_bias is None else logit_bias.to(device))

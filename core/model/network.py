@@ -111,9 +111,16 @@ class SkeletonContext(nn.Module):
             )
         return logits
 
-    def probabilities(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
-        """ONE prediction: the mean of the branches' softmax distributions over ``classes``."""
-        return combine_branches(self.branch_logits(outputs, classes))
+    def probabilities(
+        self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes, logit_bias: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """ONE prediction: the mean of the branches' softmax distributions over ``classes``.
+
+        ``logit_bias`` ``(C,)`` is added to every branch's logits first (calibrated stacking: the
+        labels a model never trained on get a lift, see core.recognition.recognizer).
+        """
+        logits = self.branch_logits(outputs, classes)
+        return combine_branches(logits if logit_bias is None else [branch + logit_bias for branch in logits])
 
 
 def combine_branches(branch_logits: list[torch.Tensor]) -> torch.Tensor:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from core.model.inference import autocast, resolve_device
-from core.model.checkpoint import load_checkpoint
+from core.model.checkpoint import load_checkpoint, training_classes
 from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
 from core.model.text import TextEncoder
@@ -41,10 +41,12 @@ MAX_CACHED_LABELS = 2048  # ~40 KB each: bounds a long-running app that sees man
 
 @dataclass(frozen=True)
 class LabelSet:
-    """Labels ready for scoring: their prototype sets on the recogniser's device."""
+    """Labels ready for scoring: their prototype sets on the recogniser's device, and the logit
+    lift of each (the model's unseen bias for a label it never trained on, 0 for the others)."""
 
     labels: tuple[str, ...]
     classes: ClassPrototypes
+    logit_bias: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -101,8 +103,15 @@ class Recognizer:
         model: SkeletonContext,
         device: str | None = None,
         text_encoder: TextEncoder | None = None,
+        trained: Sequence[str] | None = None,
+        unseen_bias: float = 0.0,
     ) -> None:
+        """``trained``: the canonical actions the model was trained on; a label outside them gets
+        ``unseen_bias`` added to its logits (calibrated stacking: a model prefers the actions it
+        trained on, so a typed new action would rarely come first otherwise)."""
         self.device = resolve_device(device)
+        self.trained = None if trained is None else frozenset(trained)
+        self.unseen_bias = float(unseen_bias)
         self.model = model.to(self.device).eval()
         self.window = model.config.window
         self.policy = WindowPolicy.of(model.config)
@@ -119,8 +128,9 @@ class Recognizer:
                 f"model weights not found: {path} (train them with `python -m core train` or pass --weights)"
             )
         resolved = resolve_device(device)
-        model, _ = load_checkpoint(path, device=resolved)
-        return cls(model, str(resolved))
+        model, metadata = load_checkpoint(path, device=resolved)
+        return cls(model, str(resolved), trained=training_classes(metadata),
+                   unseen_bias=float(metadata.get("unseen_bias", 0.0)))
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -165,7 +175,11 @@ class Recognizer:
     def label_set(self, labels: Sequence[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> LabelSet:
         """A LabelSet from prototype vectors already computed (e.g. a text bank, or a benchmark)."""
         classes = ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device)
-        return LabelSet(tuple(labels), classes)
+        if self.trained is None or not self.unseen_bias:
+            return LabelSet(tuple(labels), classes)
+        unseen = [getattr(self.vocabulary.get(label), "name", label) not in self.trained for label in labels]
+        bias = torch.tensor(unseen, dtype=torch.float32, device=self.device) * self.unseen_bias
+        return LabelSet(tuple(labels), classes, bias)
 
     def rank(
         self, skeleton: np.ndarray, labels: LabelSet | Sequence[str], fps: float = DEFAULT_FPS,
@@ -258,5 +272,5 @@ class Recognizer:
     @torch.inference_mode()
     def _scores(self, outputs: dict[str, torch.Tensor], label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         embeddings = {key: outputs[key].float() for key in _BRANCHES if key in outputs}
-        probabilities = self.model.probabilities(embeddings, label_set.classes)
+        probabilities = self.model.probabilities(embeddings, label_set.classes, label_set.logit_bias)
         return probabilities.float().cpu().numpy(), outputs["importance"].float().cpu().numpy()

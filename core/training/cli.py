@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
     parser.add_argument("--semantic-smoothing", type=float, metavar="E",
                         help="share of each training target given to the true class's text neighbours (default: the config's)")
+    parser.add_argument("--unseen-bias", type=float, metavar="B",
+                        help="logit lift for labels the model never trained on, written into the checkpoint "
+                             "(choose it with python -m core evaluate on the splits; default: the config's)")
     parser.add_argument("--body-joints", choices=sorted(BODY_JOINTS),
                         help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
@@ -109,6 +112,10 @@ def _run(args: argparse.Namespace) -> int:
         if not 0 <= args.semantic_smoothing < 1:
             raise ValueError("--semantic-smoothing must be in [0, 1)")
         config = replace(config, semantic_smoothing=args.semantic_smoothing)
+    if args.unseen_bias is not None:
+        if args.unseen_bias < 0:
+            raise ValueError("--unseen-bias cannot be negative")
+        config = replace(config, unseen_bias=args.unseen_bias)
     if args.body_joints is not None:
         config = replace(config, body_joints=args.body_joints)
     if args.lifted_share is not None:

@@ -65,6 +65,10 @@ class TrainConfig:
     # Share of each training target moved from the true class to its text neighbours among the
     # trained classes (core.training.trainer.semantic_neighbours); 0: plain one-hot targets.
     semantic_smoothing: float = 0.0
+    # Logit lift the recogniser gives a typed label the model never trained on (calibrated stacking),
+    # written into the checkpoint; chosen on the zero-shot splits' calibration sets by
+    # ``python -m core evaluate`` (its "unseen bias"), never on test data or the real clips.
+    unseen_bias: float = 0.0
 
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):

@@ -104,10 +104,12 @@ class RecognizerModel(nn.Module):
         spatial = self.network(windows)
         return {"spatial": spatial, "importance": spatial.new_full((len(spatial), NUM_JOINTS), 1.0 / NUM_JOINTS)}
 
-    def probabilities(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> torch.Tensor:
+    def probabilities(
+        self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes, logit_bias: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         config = self.config
         logits = class_logits(outputs["spatial"], classes.spatial, classes.spatial_valid, config.top_k, config.temperature)
-        return torch.softmax(logits, dim=-1)
+        return torch.softmax(logits if logit_bias is None else logits + logit_bias, dim=-1)
 
 
 def class_scores(embeddings: torch.Tensor, classes: ClassPrototypes, config: ReferenceConfig) -> torch.Tensor:

@@ -353,7 +353,7 @@ def train(
         "split": task.name, "variant": variant, "config": config.name, "seed": config.seed,
         "train_actions": task.train_actions, "validation_actions": task.validation_actions,
         "unseen_actions": task.unseen_actions, "pretrain_epochs": config.pretrain_epochs,
-        "context_epochs": config.context_epochs, "recipe": recipe,
+        "context_epochs": config.context_epochs, "recipe": recipe, "unseen_bias": config.unseen_bias,
     })
     log.write(event="done", model=str(path), seconds=round(time.time() - started, 1))
     return path
