@@ -67,7 +67,8 @@ class TrainConfig:
     semantic_smoothing: float = 0.0
     # Logit lift the recogniser gives a typed label the model never trained on (calibrated stacking),
     # written into the checkpoint; chosen on the zero-shot splits' calibration sets by
-    # ``python -m core evaluate`` (its "unseen bias"), never on test data or the real clips.
+    # ``python -m core evaluate`` (its "unseen bias") for the splits; the shipped weights take the
+    # lift swept on the dev clips (README, *Naming unseen actions*), never a test set's.
     unseen_bias: float = 0.0
 
     def __post_init__(self) -> None:
