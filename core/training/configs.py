@@ -68,7 +68,7 @@ class TrainConfig:
     # Logit lift the recogniser gives a typed label the model never trained on (calibrated stacking),
     # written into the checkpoint; chosen on the zero-shot splits' calibration sets by
     # ``python -m core evaluate`` (its "unseen bias") for the splits; the shipped weights take the
-    # lift swept on the dev clips (README, *Naming unseen actions*), never a test set's.
+    # lift swept on the dev clips (README, *A model that generalises*), never a test set's.
     unseen_bias: float = 0.0
 
     def __post_init__(self) -> None:
