@@ -66,6 +66,12 @@ def test_lookup_by_name_or_alias_forgives_case_hyphens_and_underscores(tmp_path:
     assert vocabulary.get("draw y") is None
 
 
+def test_name_of_gives_the_canonical_name_or_the_label_it_does_not_know(tmp_path: Path) -> None:
+    vocabulary = _load_quietly(_write_knowledge(tmp_path, {"extra.json": [ENTRY]}))
+    assert vocabulary.name_of("Draw a cross") == "draw x"
+    assert vocabulary.name_of("juggle three balls") == "juggle three balls"
+
+
 def test_action_fields_follow_the_contract(tmp_path: Path) -> None:
     action = _load_quietly(_write_knowledge(tmp_path, {"extra.json": [ENTRY]})).actions["draw x"]
     assert isinstance(action, Action)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.model.inference import class_probabilities, embed_windows
+from core.model.inference import class_probabilities, embed_windows, unseen_lift
 from core.evaluation.metrics import choose_calibration, gzsl_accuracy, per_class_results, zsl_accuracy
 from core.model.network import SkeletonContext
 from core.recognition.windows import WindowPolicy
@@ -120,7 +120,8 @@ UNSEEN_BIASES = tuple(np.round(np.arange(0.0, 5.01, 0.25), 2))
 
 
 def _lift(seen: int, unseen: int, bias: float) -> torch.Tensor:
-    return torch.cat([torch.zeros(seen), torch.full((unseen,), float(bias))])
+    """Classes are ordered trained first, then the held-out ones."""
+    return unseen_lift([False] * seen + [True] * unseen, bias)
 
 
 def choose_unseen_bias(model: SkeletonContext, task: ZeroShotTask, bank: TextBank, embedded: Embedded,

@@ -72,8 +72,7 @@ def seen_status(action: str, trained: list[str] | None, vocabulary) -> str:
     """Whether the action, by its canonical name in the vocabulary, is among the trained classes."""
     if trained is None:
         return "unknown"
-    known = vocabulary.get(action)
-    return "seen" if known is not None and known.name in set(trained) else "unseen"
+    return "seen" if vocabulary.name_of(action) in set(trained) else "unseen"
 
 
 def evaluate_clips(

@@ -119,6 +119,12 @@ class Vocabulary:
         name = self._lookup.get(normalize_label(name_or_alias))
         return self.actions[name] if name is not None else None
 
+    def name_of(self, label: str) -> str:
+        """The canonical name a typed label stands for, or the label itself when the vocabulary
+        lacks it: the one rule that decides whether a label is among a checkpoint's trained actions."""
+        action = self.get(label)
+        return action.name if action is not None else label
+
     def canonical(self, source: str, original_label: str) -> str | None:
         """Canonical action of a dataset label; None means the samples are excluded."""
         if source not in self.label_map:

@@ -6,6 +6,8 @@ import contextlib
 
 import torch
 
+from collections.abc import Sequence
+
 from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
 
@@ -49,6 +51,12 @@ def embed_windows(model: SkeletonContext, windows: torch.Tensor, batch_size: int
     if not parts:
         return {"spatial": torch.zeros((0, model.config.embed_dim), device=device)}
     return {key: torch.cat(values) for key, values in parts.items()}
+
+
+def unseen_lift(unseen: Sequence[bool], bias: float) -> torch.Tensor:
+    """The ``(C,)`` logit bias that lifts the labels a checkpoint never trained on by ``bias``
+    (calibrated stacking), and leaves its trained ones alone: evaluation and the app build it here."""
+    return torch.tensor([bool(flag) for flag in unseen], dtype=torch.float32) * float(bias)
 
 
 @torch.no_grad()

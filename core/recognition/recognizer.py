@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from core.model.inference import autocast, resolve_device
+from core.model.inference import autocast, resolve_device, unseen_lift
 from core.model.checkpoint import load_checkpoint, training_classes
 from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
@@ -177,9 +177,8 @@ class Recognizer:
         classes = ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device)
         if self.trained is None or not self.unseen_bias:
             return LabelSet(tuple(labels), classes)
-        unseen = [getattr(self.vocabulary.get(label), "name", label) not in self.trained for label in labels]
-        bias = torch.tensor(unseen, dtype=torch.float32, device=self.device) * self.unseen_bias
-        return LabelSet(tuple(labels), classes, bias)
+        unseen = [self.vocabulary.name_of(label) not in self.trained for label in labels]
+        return LabelSet(tuple(labels), classes, unseen_lift(unseen, self.unseen_bias).to(self.device))
 
     def rank(
         self, skeleton: np.ndarray, labels: LabelSet | Sequence[str], fps: float = DEFAULT_FPS,

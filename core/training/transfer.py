@@ -52,7 +52,7 @@ def clip_ranks(recognizer, trained: list[str], clips, labels: list[str]) -> dict
 
     results = evaluate_clips(clips, labels, recognizer, trained, cache=POSE_CACHE)
     vocabulary = recognizer.vocabulary
-    return {r.file: {"action": r.action, "canonical": getattr(vocabulary.get(r.action), "name", r.action),
+    return {r.file: {"action": r.action, "canonical": vocabulary.name_of(r.action),
                      "rank": r.rank, "seen": r.seen} for r in results}
 
 
