@@ -81,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
     for name, fps in ((f"paced at {args.fps:g} frames/s", args.fps), ("back to back", None)):
         result = _replay(session, frames, labels, args.frames, fps)
         latency = result["latency"]
+        scoring = session.scoring.score_ms
         print(f"{name}: {result['frames_per_s']:.1f} frames/s processed, per-frame latency mean "
               f"{latency.mean():.1f} ms, p95 {np.percentile(latency, 95):.1f} ms; "
-              f"{result['rankings_per_s']:.1f} rankings/s, last scoring {session.score_ms:.0f} ms")
+              f"{result['rankings_per_s']:.1f} rankings/s, last scoring "
+              f"{'none yet' if scoring is None else f'{scoring:.0f} ms'}")
     session.close()
     return 0
 
