@@ -19,6 +19,8 @@ def test_the_constants_are_what_the_a001_kinect_file_measures() -> None:
     measured = proportions.measure(skeleton.joints[0], skeleton.joint_tracking[0])
     for name, value in measured.items():
         assert getattr(proportions, name) == pytest.approx(value, abs=5e-4), name
+    lengths = proportions.bone_lengths(skeleton.joints[0])
+    assert lengths == pytest.approx(proportions.CANONICAL_BONE_LENGTHS, abs=5e-4)
 
 
 def _mediapipe_body(rng: np.random.Generator) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -80,9 +82,10 @@ def test_a_body_is_absent_before_it_appears() -> None:
     assert np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
 
 
-@pytest.mark.parametrize("face_camera", [True, False])
-def test_training_windows_are_inference_windows(face_camera: bool) -> None:
-    policy = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8, face_camera=face_camera)
+@pytest.mark.parametrize("face_camera, canonical_bones", [(True, False), (False, False), (True, True)])
+def test_training_windows_are_inference_windows(face_camera: bool, canonical_bones: bool) -> None:
+    policy = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8, face_camera=face_camera,
+                          canonical_bones=canonical_bones)
     clip = linear_clip(60, 15.0)
     times = frame_times(60, 15.0)
     start = np.random.default_rng(7).uniform(0.0, times[-1] - policy.duration_s)
@@ -95,6 +98,19 @@ def test_a_network_without_depth_gets_windows_in_the_cameras_view() -> None:
     assert WindowPolicy.of(ModelConfig()).face_camera
     plane = WindowPolicy.of(ModelConfig(backbone=BackboneConfig(depth=False)))
     assert not plane.face_camera
+
+
+def test_a_model_trained_on_canonical_bones_gets_them_at_inference_and_old_models_do_not() -> None:
+    config = ModelConfig(canonical_bones=True)
+    policy = WindowPolicy.of(config)
+    assert policy.canonical_bones
+    old = config.to_dict()
+    old.pop("canonical_bones")
+    assert not WindowPolicy.of(ModelConfig.from_dict(old)).canonical_bones
+    clip = linear_clip(60, 15.0)
+    times = frame_times(60, 15.0)
+    plain = prepared_window(clip, times, 0.0, replace(policy, canonical_bones=False))
+    assert not np.allclose(prepared_window(clip, times, 0.0, policy), plain)
 
 
 def test_poolings_return_distributions_and_mean_outvotes_one_bad_window() -> None:

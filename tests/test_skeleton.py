@@ -7,12 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.skeleton.layout import BODY_PARTS, BONES, JOINT, MIRROR_PERMUTATION, parts_to_joint_mask
+from core.skeleton.layout import BODY_PARTS, BONES, JOINT, JOINT_NAMES, KINEMATIC_TREE, MIRROR_PERMUTATION, parts_to_joint_mask
+from core.skeleton.proportions import CANONICAL_BONE_LENGTHS
 from core.skeleton.transforms import (
     body_frame,
     mirror,
     normalize,
     resample,
+    retarget,
     rotate,
     rotation_matrix,
     torso_length,
@@ -49,6 +51,45 @@ def test_layout_is_consistent() -> None:
     assert MIRROR_PERMUTATION[JOINT["left_hand"]] == JOINT["right_hand"]
     assert MIRROR_PERMUTATION[JOINT["head"]] == JOINT["head"]
     assert set(BODY_PARTS["head"]) == {2, 3}
+
+
+def test_the_kinematic_tree_reaches_every_joint_once_parents_first() -> None:
+    children = [child for child, _ in KINEMATIC_TREE]
+    assert sorted(children + [JOINT["spine_base"]]) == list(range(25))
+    placed = {JOINT["spine_base"]}
+    for child, parent in KINEMATIC_TREE:
+        assert parent in placed
+        placed.add(child)
+    assert dict(KINEMATIC_TREE)[JOINT["left_hand_tip"]] == JOINT["left_hand"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000))
+def test_retarget_sets_every_bone_and_keeps_directions_and_the_root(seed: int) -> None:
+    bodies = np.stack([_moving_sequence(seed), _moving_sequence(seed + 1)])
+    bodies[1, :3] = 0.0  # the second person arrives later
+    out = retarget(bodies, CANONICAL_BONE_LENGTHS)
+    present = np.abs(bodies).sum(axis=(-1, -2)) > 0
+    assert np.all(out[~present] == 0)
+    np.testing.assert_allclose(out[present][:, JOINT["spine_base"]], bodies[present][:, JOINT["spine_base"]], atol=1e-6)
+    for child, parent in KINEMATIC_TREE:
+        old, new = (b[present][:, child] - b[present][:, parent] for b in (bodies, out))
+        np.testing.assert_allclose(np.linalg.norm(new, axis=-1), CANONICAL_BONE_LENGTHS[JOINT_NAMES[child]], atol=1e-5)
+        cosine = (old * new).sum(-1) / np.linalg.norm(old, axis=-1) / np.linalg.norm(new, axis=-1)
+        assert np.all(cosine > 1 - 1e-5), JOINT_NAMES[child]
+
+
+def test_retarget_makes_two_sources_bodies_alike_and_leaves_one_body_one() -> None:
+    narrow = _REST[None].copy()
+    wide = narrow * 1.2  # a taller person, whose shoulders are also further apart (a Kinect v1-like line)
+    for side in ("left", "right"):
+        outward = 0.6 * (wide[:, JOINT[f"{side}_shoulder"]] - wide[:, JOINT["spine_shoulder"]])
+        arm = [JOINT[f"{side}_{name}"] for name in ("shoulder", "elbow", "wrist", "hand", "hand_tip", "thumb")]
+        wide[:, arm] += outward[:, None]
+    a, b = retarget(narrow, CANONICAL_BONE_LENGTHS), retarget(wide, CANONICAL_BONE_LENGTHS)
+    assert a.shape == (1, 25, 3)
+    np.testing.assert_allclose(a - a[:, :1], b - b[:, :1], atol=1e-5)
+    assert not np.allclose(narrow - narrow[:, :1], wide - wide[:, :1], atol=1e-2)
 
 
 def test_parts_mask_sums_to_one_and_rejects_unknown_parts() -> None:

@@ -35,6 +35,9 @@ class ModelConfig:
     # for training). Checkpoints saved before it was recorded load with this default, the span the
     # app's uploads were already scored in.
     window_s: float = 2.0
+    # Whether every window's bodies get the same bones before the network sees them
+    # (core.model.inputs.prepare_window). Checkpoints saved before it existed load with it off.
+    canonical_bones: bool = False
     top_k: int = 3
     temperature: float = 0.1
     kpd_hidden: int = 64

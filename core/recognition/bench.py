@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from core.model.checkpoint import load_checkpoint
-from core.model.inputs import prepare_window
 from core.model.network import ModelConfig, SkeletonContext
 from core.recognition.recognizer import DEFAULT_WEIGHTS, REPO_ROOT, LabelSet, Recognizer
 
@@ -142,7 +141,7 @@ def _timed_encoding(recognizer: Recognizer, labels: list[str]) -> tuple[float, i
 def _bench_cpu_latency(recognizer: Recognizer, names: list[str], no_text: bool, repeats: int) -> None:
     rng = np.random.default_rng(0)
     clip = _walking_clip(rng, frames=64)
-    window = torch.from_numpy(prepare_window(clip, recognizer.window)[None])
+    window = torch.from_numpy(recognizer.policy.prepare(clip)[None])
     print(f"CPU latency, one 64-frame clip, batch 1 (median / p90 ms; target <= {CPU_TARGET_MS:.0f} ms):")
     for labels in (TEN_LABELS, names):
         label_set = _label_set(recognizer, labels, no_text)
@@ -154,7 +153,7 @@ def _bench_cpu_latency(recognizer: Recognizer, names: list[str], no_text: bool, 
         outputs = model(window)
         embeddings = {key: outputs[key] for key in ("spatial", "temporal") if key in outputs}
         stages: dict[str, Callable[[], object]] = {
-            "prepare_window (numpy)": lambda: prepare_window(clip, recognizer.window),
+            "prepare window (numpy)": lambda: recognizer.policy.prepare(clip),
             "network forward": lambda: model(window),
             "scoring, 10 labels": lambda: model.probabilities(embeddings, label_set.classes),
         }
@@ -204,15 +203,15 @@ def _bench_gpu(model: SkeletonContext, names: list[str], repeats: int, batch: in
     torch.cuda.reset_peak_memory_stats()
     median, p90 = _time(lambda: recognizer.rank(clip, label_set), repeats, cuda=True)
     print(f"  rank() end to end, batch 1: {median:.2f} / {p90:.2f} ms (median / p90)")
-    one = torch.from_numpy(prepare_window(clip, recognizer.window)[None])
+    one = torch.from_numpy(recognizer.policy.prepare(clip)[None])
     median, p90 = _time(lambda: recognizer.score_windows(one, label_set), repeats, cuda=True)
     print(f"  network + scoring, prepared window, batch 1: {median:.2f} / {p90:.2f} ms")
-    windows = torch.from_numpy(np.stack([prepare_window(_walking_clip(rng, 64), recognizer.window)] * batch))
+    windows = torch.from_numpy(np.stack([recognizer.policy.prepare(_walking_clip(rng, 64))] * batch))
     windows = windows.pin_memory()
     median, _ = _time(lambda: recognizer.score_windows(windows, label_set), max(10, repeats // 10), cuda=True)
     print(f"  throughput, prepared windows, batch {batch}: {batch / (median / 1e3):,.0f} windows/s ({median:.1f} ms per batch)")
-    median, _ = _time(lambda: prepare_window(clip, recognizer.window), repeats)
-    print(f"  (prepare_window on the host CPU: {median:.2f} ms per window, {1e3 / median:,.0f} windows/s per core)")
+    median, _ = _time(lambda: recognizer.policy.prepare(clip), repeats)
+    print(f"  (preparing a window on the host CPU: {median:.2f} ms per window, {1e3 / median:,.0f} windows/s per core)")
     print(f"  peak GPU memory allocated: {torch.cuda.max_memory_allocated() / 2**20:.0f} MB")
 
 

@@ -39,6 +39,7 @@ class WindowPolicy:
     stride_s: float = DEFAULT_STRIDE_S
     min_poses: int = MIN_POSES
     face_camera: bool = True  # off for a network without depth (BackboneConfig.depth): the camera's view is kept
+    canonical_bones: bool = False  # every body given the same bones first (ModelConfig.canonical_bones)
 
     def __post_init__(self) -> None:
         if not (self.duration_s > 0 and self.stride_s > 0 and self.frames >= 1 and self.min_poses >= 1):
@@ -47,7 +48,12 @@ class WindowPolicy:
     @classmethod
     def of(cls, config: ModelConfig) -> "WindowPolicy":
         """The policy the model was trained with (its window seconds and frames, its view)."""
-        return cls(config.window_s, config.window, face_camera=config.backbone.depth)
+        return cls(config.window_s, config.window, face_camera=config.backbone.depth,
+                   canonical_bones=config.canonical_bones)
+
+    def prepare(self, window: np.ndarray) -> np.ndarray:
+        """A cut window as the network's input (core.model.inputs.prepare_window, this policy's way)."""
+        return prepare_window(window, self.frames, self.face_camera, self.canonical_bones)
 
 
 def frame_times(frames: int, fps: float) -> np.ndarray:
@@ -113,7 +119,7 @@ def _interpolate(values: np.ndarray, times: np.ndarray, samples: np.ndarray) -> 
 
 def prepared_window(skeleton: np.ndarray, times: np.ndarray, start_s: float, policy: WindowPolicy) -> np.ndarray:
     """The network's input ``(2, frames, 25, 3)`` for the window starting at ``start_s``."""
-    return prepare_window(cut_window(skeleton, times, start_s, policy), policy.frames, policy.face_camera)
+    return policy.prepare(cut_window(skeleton, times, start_s, policy))
 
 
 def window_starts(skeleton: np.ndarray, times: np.ndarray, policy: WindowPolicy) -> list[float]:
@@ -159,7 +165,7 @@ def training_window(
     start = random_start(times[seen] if seen.any() else times, policy, rng)
     if seen_as is None:
         return prepared_window(bodies, times, start, policy)
-    return prepare_window(seen_as(cut_window(bodies, times, start, policy), rng), policy.frames, policy.face_camera)
+    return policy.prepare(seen_as(cut_window(bodies, times, start, policy), rng))
 
 
 def mean_probability(probabilities: np.ndarray) -> np.ndarray:

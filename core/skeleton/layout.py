@@ -48,6 +48,36 @@ BONES: tuple[tuple[int, int], ...] = (
     (19, 18), (21, 22), (22, 7), (23, 24), (24, 11),
 )
 
+
+
+def _kinematic_tree() -> tuple[tuple[int, int], ...]:
+    """(child, parent) pairs from the spine base outwards, parents before their children.
+
+    The bones of ``BONES``, rooted at the hip centre (the body's travel), except that a hand tip
+    hangs from its hand, not from the thumb as NTU's drawing list has it: the tip lies along the
+    hand, and the thumb beside it.
+    """
+    edges = [(child, parent) for child, parent in BONES if JOINT_NAMES[child] not in ("left_hand_tip", "right_hand_tip")]
+    edges += [(JOINT[f"{side}_hand_tip"], JOINT[f"{side}_hand"]) for side in ("left", "right")]
+    neighbours: dict[int, list[int]] = {}
+    for a, b in edges:
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    order, reached = [], {JOINT["spine_base"]}
+    frontier = [JOINT["spine_base"]]
+    while frontier:
+        parent = frontier.pop(0)
+        for child in sorted(neighbours[parent]):
+            if child not in reached:
+                reached.add(child)
+                order.append((child, parent))
+                frontier.append(child)
+    return tuple(order)
+
+
+# Every joint but the root once, as (child, parent), parents first: the order bones are rebuilt in.
+KINEMATIC_TREE: tuple[tuple[int, int], ...] = _kinematic_tree()
+
 # The body parts the method's moving-part masks refer to (they overlap on purpose).
 BODY_PARTS: dict[str, tuple[int, ...]] = {
     "head": (2, 3),

@@ -1,8 +1,14 @@
-"""Where Kinect v2 puts the joints some sources lack, as fractions of the joints they have.
+"""Where Kinect v2 puts the joints some sources lack, and the one body every window is given.
 
 One rule for every source: the dataset readers (core/data/synthesis.py) and the MediaPipe mapping
 (core/pose/mapping.py) both place the spine mid, neck and hand tips with these numbers, so a
 joint the model sees means the same thing whoever measured the body.
+
+Bone lengths say which sensor and which person, not which action: a Kinect v1 skeleton's
+shoulders are 0.8 torso lengths apart, a lifted MediaPipe one's 0.6, so a network can tell the
+sources apart by the body alone. ``CANONICAL_BONE_LENGTHS`` is one body (A001's, left and right
+averaged) that a model trained with ``canonical_bones`` gives every skeleton it sees
+(core.skeleton.transforms.retarget).
 
 Measured on NTU's A001 Kinect v2 file with ``python -m core.skeleton.proportions``: the mean over
 frames of each joint's projection on the segment it lies along (the hand tip on the frames where
@@ -18,11 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
-from core.skeleton.layout import JOINT
+from core.skeleton.layout import JOINT, JOINT_NAMES, KINEMATIC_TREE, MIRROR_PERMUTATION
 
 SPINE_MID_FRACTION = 0.573  # from spine base (0) to spine shoulder (1)
 NECK_FRACTION = 0.331  # from spine shoulder (0) to head (1)
 HAND_TIP_EXTENSION = 0.709  # hand tip = hand + HAND_TIP_EXTENSION * (hand - wrist)
+
+# Metres from each joint to its parent in KINEMATIC_TREE (child joint name -> length).
+CANONICAL_BONE_LENGTHS: dict[str, float] = {
+    "spine_mid": 0.271, "left_hip": 0.066, "right_hip": 0.066, "spine_shoulder": 0.202, "left_knee": 0.324,
+    "right_knee": 0.324, "neck": 0.067, "left_shoulder": 0.142, "right_shoulder": 0.142, "left_ankle": 0.335,
+    "right_ankle": 0.335, "head": 0.133, "left_elbow": 0.225, "right_elbow": 0.225, "left_foot": 0.101,
+    "right_foot": 0.101, "left_wrist": 0.209, "right_wrist": 0.209, "left_hand": 0.064, "right_hand": 0.064,
+    "left_hand_tip": 0.048, "left_thumb": 0.042, "right_hand_tip": 0.048, "right_thumb": 0.042,
+}
 
 TRACKED = 2
 _CLIP = "S001C001P001R001A001"
@@ -48,6 +63,14 @@ def measure(joints: np.ndarray, tracking: np.ndarray) -> dict[str, float]:
     }
 
 
+def bone_lengths(joints: np.ndarray) -> dict[str, float]:
+    """Median length over frames of each bone of ``(T, 25, 3)`` joints, a left bone and its right twin averaged."""
+    joints = joints.astype(np.float64)
+    median = {child: float(np.median(np.linalg.norm(joints[:, child] - joints[:, parent], axis=-1)))
+              for child, parent in KINEMATIC_TREE}
+    return {JOINT_NAMES[child]: (median[child] + median[int(MIRROR_PERMUTATION[child])]) / 2 for child in median}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data folder")
@@ -60,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     skeleton = read_skeleton(path)
     for name, value in measure(skeleton.joints[0], skeleton.joint_tracking[0]).items():
         print(f"{name} = {value:.3f}")
+    lengths = bone_lengths(skeleton.joints[0])
+    print("CANONICAL_BONE_LENGTHS = {" + ", ".join(f'"{name}": {value:.3f}' for name, value in lengths.items()) + "}")
     return 0
 
 

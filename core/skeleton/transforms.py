@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.skeleton.layout import JOINT, MIRROR_PERMUTATION, NUM_JOINTS
+from core.skeleton.layout import JOINT, JOINT_NAMES, KINEMATIC_TREE, MIRROR_PERMUTATION, NUM_JOINTS
 
 _EPS = 1e-6
 # The feet decide which way a body faces when their mean forward reach is at least this share
@@ -133,6 +133,24 @@ def mirror(sequence: np.ndarray) -> np.ndarray:
     bodies = as_bodies(sequence)
     out = bodies[:, :, MIRROR_PERMUTATION].copy()
     out[..., 0] *= -1.0
+    return _like_input(out, sequence)
+
+
+def retarget(sequence: np.ndarray, lengths: dict[str, float]) -> np.ndarray:
+    """Give every body the same bones: each keeps its direction and gets ``lengths[child]``.
+
+    Rebuilt from the spine base (which keeps its place) outwards along ``KINEMATIC_TREE``, so a
+    pose and its motion stay and only the proportions change. A bone of no length (a joint on its
+    parent) stays so. Absent frames stay zeros.
+    """
+    bodies = as_bodies(sequence).astype(np.float64)
+    out = bodies.copy()
+    for child, parent in KINEMATIC_TREE:
+        bone = bodies[..., child, :] - bodies[..., parent, :]
+        norm = np.linalg.norm(bone, axis=-1, keepdims=True)
+        unit = np.where(norm > _EPS, bone / np.maximum(norm, _EPS), 0.0)
+        out[..., child, :] = out[..., parent, :] + lengths[JOINT_NAMES[child]] * unit
+    out = np.where(present_frames(bodies)[..., None, None], out, 0.0).astype(np.float32)
     return _like_input(out, sequence)
 
 

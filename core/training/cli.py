@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mirror", action="store_true", help="mirror half the training windows left/right (sided labels swap)")
     parser.add_argument("--motion", action="store_true", help="feed joint motion to the backbone as extra channels")
     parser.add_argument("--no-depth", action="store_true", help="the network sees the image plane only (no depth)")
+    parser.add_argument("--canonical-bones", action="store_true",
+                        help="give every body the same bone lengths before the network sees it")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
@@ -106,6 +108,8 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, motion=True)
     if args.no_depth:
         config = replace(config, depth=False)
+    if args.canonical_bones:
+        config = replace(config, canonical_bones=True)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     if args.semantic_smoothing is not None:

@@ -53,6 +53,10 @@ class TrainConfig:
     # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within
     # the seeds' spread), Penn's test half 83.1 % against 82.6 %, and lost the A001 .skeleton check.
     depth: bool = True
+    # Every body given the same bone lengths before the network sees it (ModelConfig.canonical_bones),
+    # so a Kinect v1 skeleton (shoulders 0.8 torso lengths apart) and a lifted webcam one (0.6) differ
+    # only in how they move.
+    canonical_bones: bool = False
     # The backbone: "shiftgcn" (``channels``, ``motion``) or "tcn" (core.model.tcn: ``tcn_width``,
     # ``tcn_joint_channels``, ``dropout``).
     backbone: str = "shiftgcn"
@@ -90,7 +94,8 @@ class TrainConfig:
             token = {"token_hidden": self.tcn_width}  # the motion token reads 2.5x fewer channels than it gets
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
-        base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s, **token)
+        base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s,
+                           canonical_bones=self.canonical_bones, **token)
         return replace(base, **VARIANTS[variant])
 
 

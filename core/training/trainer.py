@@ -333,6 +333,7 @@ def train(
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
+               "canonical_bones": config.canonical_bones,
                "semantic_smoothing": config.semantic_smoothing}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
