@@ -1,8 +1,8 @@
 """The 2D-to-3D lifter: input normalisation, the shipped weights, and that training learns.
 
-HDM05 never enters the lifter's training corpus (it is read from the 3D corpus of the six
-earlier sources), so lifting its projected frames is an error measured on unseen people and
-unseen motion capture, compared with the trivial guess of their own mean pose.
+HDM05 never enters the lifter's training corpus (``lifter.UNSEEN_SOURCE``), so lifting its
+projected frames is an error measured on unseen people and unseen motion capture, compared with
+the trivial guess of their own mean pose.
 """
 
 from __future__ import annotations
@@ -44,6 +44,24 @@ def test_shipped_lifter_gives_deterministic_metric_joints():
     assert record["steps"] > 0 and record["held_out_mpjpe_mm"] < record["mean_pose_mpjpe_mm"]
 
 
+def test_varied_proportions_scale_bone_groups_and_keep_every_direction():
+    rng = np.random.default_rng(4)
+    poses = rng.normal(size=(50, 13, 3))
+    poses -= poses[:, lifter_training._HIPS].mean(axis=1, keepdims=True)
+    varied = lifter_training.varied_proportions(poses, rng)
+    before, after = lifting.named_points(poses), lifting.named_points(varied)
+    ratios = {}
+    for parent, child in lifting.BONES:
+        old, new = before[child] - before[parent], after[child] - after[parent]
+        ratio = np.linalg.norm(new, axis=-1) / np.linalg.norm(old, axis=-1)
+        assert np.all((ratio > 0.8 - 1e-6) & (ratio < 1.25 + 1e-6)), (parent, child)
+        np.testing.assert_allclose((old * new).sum(-1), np.linalg.norm(old, axis=-1) * np.linalg.norm(new, axis=-1), rtol=1e-5)
+        ratios[(parent, child)] = ratio
+    np.testing.assert_allclose(ratios[("left_knee", "left_ankle")], ratios[("right_knee", "right_ankle")], rtol=1e-5)
+    assert not np.allclose(ratios[("left_knee", "left_ankle")], ratios[("left_hip", "left_knee")])
+    np.testing.assert_allclose(varied[:, lifter_training._HIPS].mean(axis=1), 0.0, atol=1e-6)
+
+
 def test_unreadable_lifter_files_are_refused(tmp_path):
     with pytest.raises(lifting.LifterError, match="not found"):
         lifting.read_lifter(tmp_path / "absent.safetensors")
@@ -73,10 +91,11 @@ def test_shipped_lifter_beats_the_mean_pose_on_unseen_motion_capture(hdm05_poses
 
 def test_training_learns_and_is_reproducible(hdm05_poses, tmp_path):
     samples, _ = hdm05_poses
-    # ten made-up subjects, so the held-out rule (crc32 % 5) takes some of them
-    index = [SampleInfo("hdm05", f"s{k % 10:02d}", s.label, s.label, "", s.fps, len(s.joints), s.name)
+    # ten made-up subjects of a made-up source (HDM05 itself never trains the lifter), so the
+    # held-out rule (crc32 % 5) takes some of them
+    index = [SampleInfo("mocap", f"s{k % 10:02d}", s.label, s.label, "", s.fps, len(s.joints), s.name)
              for k, s in enumerate(samples)]
-    assert any(lifter_training.is_held_out("hdm05", info.subject) for info in index)
+    assert any(lifter_training.is_held_out("mocap", info.subject) for info in index)
     steps, offsets = pack([sample.joints for sample in samples])
     write_corpus(tmp_path, index, steps, offsets, {})
     torch.set_num_threads(1)

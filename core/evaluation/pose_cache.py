@@ -3,7 +3,7 @@
 Pose extraction of a 20 s clip costs tens of seconds of CPU, the scoring a fraction of one, so a
 benchmark that is rerun while tuning must not extract twice. The key is the sha256 of the file's
 bytes (a renamed or re-copied clip is still found; an edited one is not) plus the extraction
-settings that change the result.
+settings that change the result, and of the lifter weights that turned its 2D into the skeleton.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from core.cache import cache_root
+from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
@@ -30,6 +31,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _extraction_version() -> str:
+    """CACHE_VERSION and the lifter's own digest: a retrained lifter gives other skeletons."""
+    return f"{CACHE_VERSION}-{file_sha256(LIFTER_WEIGHTS)[:10]}"
+
+
 def cached_video_pose(
     path: Path, mirrored: bool = False, cache: Path = POSE_CACHE, extractor: Extractor | None = None
 ) -> tuple[VideoPose, bool]:
@@ -37,7 +43,7 @@ def cached_video_pose(
 
     ``extractor`` defaults to ``extract_video``, the app's pose pipeline.
     """
-    target = cache / f"{file_sha256(path)}-{'mirrored' if mirrored else 'plain'}-{CACHE_VERSION}.npz"
+    target = cache / f"{file_sha256(path)}-{'mirrored' if mirrored else 'plain'}-{_extraction_version()}.npz"
     if target.is_file():
         return _load(target), True
     pose = (extractor or extract_video)(path, mirrored=mirrored)

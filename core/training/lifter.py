@@ -1,12 +1,20 @@
 """Train and measure the 2D-to-3D lifter (core.pose.lifting) on the project's 3D corpus.
 
-Every training frame is seen through a fresh random virtual pinhole camera: the body turned
-about the vertical by any yaw, the camera pitched up to 20 degrees, 2-6 m away, the root up to
-30 % of that distance off the optical axis, and up to 2 % (of the body's image spread) of
-Gaussian noise on the 2D joints; half the frames are mirrored (X negated, sides swapped) so
-both handednesses are seen alike. The focal length is not drawn because the input
-normalisation cancels it. Subjects whose ``crc32(source/subject) % 5 == 0`` never train: they
-are the held-out set the reported error is measured on.
+Only measured 3D trains it (depth sensors and motion capture; never the 2D sources, whose corpus
+skeletons are this lifter's own output, nor HDM05, kept out whole so that the tests can measure
+the lifter on a capture system and people it never saw). Every training frame is seen through a fresh random
+virtual pinhole camera: the body turned about the vertical by any yaw, the camera pitched up to
+20 degrees, 2-6 m away, the root up to 30 % of that distance off the optical axis, and up to 2 %
+(of the body's image spread) of Gaussian noise on the 2D joints; half the frames are mirrored (X
+negated, sides swapped) so both handednesses are seen alike. The focal length is not drawn
+because the input normalisation cancels it. Each frame's bones are also scaled, group by group
+(PROPORTION_RANGE), before it is seen: sensors and pose detectors put the joints at different
+places (a Kinect v1 skeleton's shoulders are 0.8 torso lengths apart, MediaPipe's 0.6; its ankles
+sit higher than MediaPipe's), so a lifter that knew one body would read another's proportions as
+depth, and lean people towards the camera. Subjects whose ``crc32(source/subject) % 5 == 0``
+never train: they are the held-out set the reported error is measured on, with the recorded
+proportions. The real-2D check lifts NTU A001's Kinect colour joints and, with ``--ntu-video``,
+MediaPipe's joints of the same clip's RGB video, against Kinect's 3D.
 
     python -m core.training.lifter train --corpus artifacts/corpus --out core/pose/lifter.safetensors
     python -m core.training.lifter evaluate --corpus artifacts/corpus --ntu ../shared/data/ntu/S001C001P001R001A001.skeleton
@@ -26,17 +34,27 @@ import torch
 
 from core.data.bvh import axis_rotation
 from core.data.corpus import CorpusError, load_corpus
+from core.data.sources import LIFTED_SOURCES
 from core.pose.lifting import (
-    LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, clip_bone_lengths, normalise_2d, read_lifter,
-    save_lifter, with_bone_lengths,
+    BONES, LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, clip_bone_lengths, named_points, normalise_2d,
+    read_lifter, save_lifter, with_bone_lengths,
 )
 from core.skeleton.layout import JOINT
+from core.skeleton.transforms import as_bodies, present_frames
 
 PITCH_DEG = 20.0
 DISTANCE_M = (2.0, 6.0)
 OFF_AXIS = 0.3
 NOISE_MAX = 0.02
 HELD_OUT_MODULUS = 5
+UNSEEN_SOURCE = "hdm05"  # never trains: tests/test_pose_lifting.py measures the lifter on it
+# Each bone group's length is multiplied by a factor drawn log-uniformly in this range, per frame:
+# the spread of the corpus sources' proportions (thigh 0.83-1.21 torso lengths, shoulder line
+# 0.49-1.10, upper arm 0.52-0.69) around their medians.
+PROPORTION_RANGE = (0.8, 1.25)
+# Bones that scale together: a left bone with its right twin.
+_GROUP_OF = [tuple(name.replace("right", "left") for name in bone) for bone in BONES]
+_BONE_GROUP = [list(dict.fromkeys(_GROUP_OF)).index(group) for group in _GROUP_OF]
 FRAME_STRIDE = 2
 EVALUATION_FRAMES = 20000
 EVALUATION_SEED = 12345
@@ -55,16 +73,34 @@ def corpus_poses(directory: Path, stride: int = FRAME_STRIDE) -> tuple[np.ndarra
     corpus = load_corpus(directory)
     poses, held = [], []
     for number, info in enumerate(corpus.index):
-        frames = corpus.sequence(number)[::stride][:, _INDEX].astype(np.float64)
+        if info.source in LIFTED_SOURCES or info.source == UNSEEN_SOURCE:
+            continue
+        bodies = as_bodies(corpus.sequence(number))[:, ::stride]
+        frames = bodies[present_frames(bodies)][:, _INDEX].astype(np.float64)  # every body of a two-person clip
         poses.append(frames - frames[:, _HIPS].mean(axis=1, keepdims=True))
         held.append(np.full(len(frames), is_held_out(info.source, info.subject)))
     return np.concatenate(poses), np.concatenate(held)
 
 
-def random_views(poses: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 26) normalised 2D inputs and (N, 13, 3) camera-frame root-relative 3D targets."""
+def varied_proportions(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N, 13, 3) poses whose bone groups are each scaled by a factor in PROPORTION_RANGE, directions kept."""
+    named = named_points(poses)
+    lengths = np.stack([np.linalg.norm(named[child] - named[parent], axis=-1) for parent, child in BONES], axis=1)
+    low, high = np.log(PROPORTION_RANGE)
+    factors = np.exp(rng.uniform(low, high, (len(poses), max(_BONE_GROUP) + 1)))[:, _BONE_GROUP]
+    varied = with_bone_lengths(poses, lengths * factors).astype(np.float64)
+    return varied - varied[:, _HIPS].mean(axis=1, keepdims=True)
+
+
+def random_views(
+    poses: np.ndarray, rng: np.random.Generator, proportions: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 26) normalised 2D inputs and (N, 13, 3) camera-frame root-relative 3D targets.
+
+    With ``proportions`` each pose's bones are scaled first (``varied_proportions``): training.
+    """
     count = len(poses)
-    poses = poses.copy()
+    poses = varied_proportions(poses, rng) if proportions else poses.copy()
     mirrored = rng.random(count) < 0.5
     poses[mirrored] = poses[mirrored][:, _MIRROR] * [-1.0, 1.0, 1.0]
     turn = axis_rotation(0, np.radians(rng.uniform(-PITCH_DEG, PITCH_DEG, count))) @ axis_rotation(
@@ -96,7 +132,7 @@ def train(directory: Path, steps: int, seed: int, batch: int = 1024) -> tuple[Li
     started, started_cpu = time.perf_counter(), time.process_time()
     model.train()
     for _ in range(steps):
-        inputs, targets = random_views(training[rng.integers(len(training), size=batch)], rng)
+        inputs, targets = random_views(training[rng.integers(len(training), size=batch)], rng, proportions=True)
         loss = torch.linalg.vector_norm(model(torch.from_numpy(inputs)) - torch.from_numpy(targets), dim=-1).mean()
         optimiser.zero_grad()
         loss.backward()
@@ -125,12 +161,14 @@ def held_out_errors(model: Lifter, directory: Path) -> dict:
             "mean_pose_mpjpe_mm": round(mpjpe_mm(mean_pose[None], targets), 1)}
 
 
-def ntu_errors(model: Lifter, path: Path, lengths: list[float]) -> dict:
+def ntu_errors(model: Lifter, path: Path, lengths: list[float], video: Path | None = None) -> dict:
     """Lift NTU's colour-pixel joints and compare with Kinect's 3D joints after root alignment.
 
     NTU's colour video is a mirror view, so its x is negated (a real image) before lifting;
     the unflipped error is reported too, as evidence that the flip (and the sides) are right.
     ``rigid`` is the error after the clip's bones get one length each, as ``lift_clip`` does.
+    With ``video`` (the same clip's RGB video), MediaPipe's joints of it are lifted too: the
+    webcam path's own 2D, another detector's idea of where each joint is.
     """
     from core.data.ntu import read_skeleton
 
@@ -139,8 +177,16 @@ def ntu_errors(model: Lifter, path: Path, lengths: list[float]) -> dict:
     actual = skeleton.joints[0][present][:, _INDEX].astype(np.float64)
     actual -= actual[:, _HIPS].mean(axis=1, keepdims=True)
     color = skeleton.color[0][present][:, _INDEX].astype(np.float64)
+    views = [("ntu_mpjpe_mm", color * [-1.0, 1.0]), ("ntu_unflipped_mpjpe_mm", color)]
+    if video is not None:
+        from core.evaluation.pose_cache import cached_video_pose
+
+        pose, _ = cached_video_pose(video, mirrored=True)  # image joints in the video's own (mirror) frame
+        if pose.image.shape[1] != len(present) or not np.abs(pose.image[0][present]).sum(axis=(1, 2)).all():
+            raise ValueError(f"{video}: MediaPipe did not find the person in every frame of the skeleton file")
+        views.append(("ntu_video_mpjpe_mm", pose.image[0][present][:, _INDEX].astype(np.float64) * [-1.0, 1.0]))
     errors = {}
-    for name, image in (("ntu_mpjpe_mm", color * [-1.0, 1.0]), ("ntu_unflipped_mpjpe_mm", color)):
+    for name, image in views:
         with torch.inference_mode():
             predicted = model(torch.from_numpy(normalise_2d(image))).numpy()
         errors[name] = round(mpjpe_mm(predicted, actual), 1)
@@ -159,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--corpus", type=Path, default=Path("artifacts/corpus"),
                              help="a corpus built by python -m core corpus build")
         command.add_argument("--ntu", type=Path, help="an NTU .skeleton file for the real 2D check")
+        command.add_argument("--ntu-video", type=Path, help="the RGB video of --ntu, lifted from MediaPipe's joints too")
         command.add_argument("--weights" if name == "evaluate" else "--out", type=Path, default=WEIGHTS)
         if name == "train":
             command.add_argument("--steps", type=int, default=3000)
@@ -172,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             model, record = read_lifter(args.weights)
         record.update(held_out_errors(model, args.corpus))
         if args.ntu:
-            record.update(ntu_errors(model, args.ntu, record["bone_lengths_m"]))
+            record.update(ntu_errors(model, args.ntu, record["bone_lengths_m"], args.ntu_video))
     except (CorpusError, LifterError, OSError, ValueError) as error:
         parser.exit(2, f"error: {error}\n")
     if args.command == "train":
