@@ -100,8 +100,7 @@ def normalise_2d(points: np.ndarray) -> np.ndarray:
     return (centred / np.maximum(spread, 1e-9)).reshape(len(points), 2 * NUM_LIFT_JOINTS).astype(np.float32)
 
 
-def named_points(poses: np.ndarray) -> dict[str, np.ndarray]:
-    """(N, 13, 3) poses as joint name -> (N, 3), plus "root" (hip midpoint) and "chest" (shoulder midpoint)."""
+def _named(poses: np.ndarray) -> dict[str, np.ndarray]:
     named = {name: poses[:, k] for k, name in enumerate(LIFT_JOINTS)}
     named["root"] = poses[:, _HIPS].mean(axis=1)
     named["chest"] = poses[:, _SHOULDERS].mean(axis=1)
@@ -110,25 +109,21 @@ def named_points(poses: np.ndarray) -> dict[str, np.ndarray]:
 
 def bone_lengths(poses: np.ndarray) -> list[float]:
     """Median length (metres) of each of BONES over (N, 13, 3) poses, left and right averaged."""
-    named = named_points(np.asarray(poses, dtype=np.float64))
+    named = _named(np.asarray(poses, dtype=np.float64))
     median = {bone: float(np.median(np.linalg.norm(named[bone[1]] - named[bone[0]], axis=-1))) for bone in BONES}
     twin = {bone: tuple(name.replace("left", "@").replace("right", "left").replace("@", "right") for name in bone)
             for bone in BONES}
     return [round((median[bone] + median[twin[bone]]) / 2, 4) for bone in BONES]
 
 
-def with_bone_lengths(poses: np.ndarray, lengths: list[float] | np.ndarray) -> np.ndarray:
-    """(N, 13, 3) poses with each bone's direction kept and its length set, from the root out.
-
-    ``lengths`` holds one length per bone of BONES, for every pose alike or ``(N, len(BONES))``.
-    """
-    named = named_points(np.asarray(poses, dtype=np.float64))
+def with_bone_lengths(poses: np.ndarray, lengths: list[float]) -> np.ndarray:
+    """(N, 13, 3) poses with each bone's direction kept and its length set, from the root out."""
+    named = _named(np.asarray(poses, dtype=np.float64))
     placed = {"root": np.zeros_like(named["root"])}
-    lengths = np.asarray(lengths, dtype=np.float64)
-    for bone, (parent, child) in enumerate(BONES):
+    for (parent, child), length in zip(BONES, lengths):
         direction = named[child] - named[parent]
         norm = np.linalg.norm(direction, axis=-1, keepdims=True)
-        placed[child] = placed[parent] + lengths[..., bone, None] * direction / np.maximum(norm, 1e-9)
+        placed[child] = placed[parent] + length * direction / np.maximum(norm, 1e-9)
     return np.stack([placed[name] for name in LIFT_JOINTS], axis=1).astype(np.float32)
 
 

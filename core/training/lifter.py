@@ -7,13 +7,8 @@ virtual pinhole camera: the body turned about the vertical by any yaw, the camer
 20 degrees, 2-6 m away, the root up to 30 % of that distance off the optical axis, and up to 2 %
 (of the body's image spread) of Gaussian noise on the 2D joints; half the frames are mirrored (X
 negated, sides swapped) so both handednesses are seen alike. The focal length is not drawn
-because the input normalisation cancels it. Each frame's bones are also scaled, group by group
-(PROPORTION_RANGE), before it is seen: sensors and pose detectors put the joints at different
-places (a Kinect v1 skeleton's shoulders are 0.8 torso lengths apart, MediaPipe's 0.6; its ankles
-sit higher than MediaPipe's), so a lifter that knew one body would read another's proportions as
-depth, and lean people towards the camera. Subjects whose ``crc32(source/subject) % 5 == 0``
-never train: they are the held-out set the reported error is measured on, with the recorded
-proportions. The real-2D check lifts NTU A001's Kinect colour joints and, with ``--ntu-video``,
+because the input normalisation cancels it. Subjects whose ``crc32(source/subject) % 5 == 0``
+never train: they are the held-out set the reported error is measured on. The real-2D check lifts NTU A001's Kinect colour joints and, with ``--ntu-video``,
 MediaPipe's joints of the same clip's RGB video, against Kinect's 3D.
 
     python -m core.training.lifter train --corpus artifacts/corpus --out core/pose/lifter.safetensors
@@ -36,8 +31,8 @@ from core.data.bvh import axis_rotation
 from core.data.corpus import CorpusError, load_corpus
 from core.data.sources import LIFTED_SOURCES
 from core.pose.lifting import (
-    BONES, LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, clip_bone_lengths, named_points, normalise_2d,
-    read_lifter, save_lifter, with_bone_lengths,
+    LIFT_JOINTS, WEIGHTS, Lifter, LifterError, bone_lengths, clip_bone_lengths, normalise_2d, read_lifter,
+    save_lifter, with_bone_lengths,
 )
 from core.skeleton.layout import JOINT
 from core.skeleton.transforms import as_bodies, present_frames
@@ -48,13 +43,6 @@ OFF_AXIS = 0.3
 NOISE_MAX = 0.02
 HELD_OUT_MODULUS = 5
 UNSEEN_SOURCE = "hdm05"  # never trains: tests/test_pose_lifting.py measures the lifter on it
-# Each bone group's length is multiplied by a factor drawn log-uniformly in this range, per frame:
-# the spread of the corpus sources' proportions (thigh 0.83-1.21 torso lengths, shoulder line
-# 0.49-1.10, upper arm 0.52-0.69) around their medians.
-PROPORTION_RANGE = (0.8, 1.25)
-# Bones that scale together: a left bone with its right twin.
-_GROUP_OF = [tuple(name.replace("right", "left") for name in bone) for bone in BONES]
-_BONE_GROUP = [list(dict.fromkeys(_GROUP_OF)).index(group) for group in _GROUP_OF]
 FRAME_STRIDE = 2
 EVALUATION_FRAMES = 20000
 EVALUATION_SEED = 12345
@@ -82,25 +70,10 @@ def corpus_poses(directory: Path, stride: int = FRAME_STRIDE) -> tuple[np.ndarra
     return np.concatenate(poses), np.concatenate(held)
 
 
-def varied_proportions(poses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(N, 13, 3) poses whose bone groups are each scaled by a factor in PROPORTION_RANGE, directions kept."""
-    named = named_points(poses)
-    lengths = np.stack([np.linalg.norm(named[child] - named[parent], axis=-1) for parent, child in BONES], axis=1)
-    low, high = np.log(PROPORTION_RANGE)
-    factors = np.exp(rng.uniform(low, high, (len(poses), max(_BONE_GROUP) + 1)))[:, _BONE_GROUP]
-    varied = with_bone_lengths(poses, lengths * factors).astype(np.float64)
-    return varied - varied[:, _HIPS].mean(axis=1, keepdims=True)
-
-
-def random_views(
-    poses: np.ndarray, rng: np.random.Generator, proportions: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 26) normalised 2D inputs and (N, 13, 3) camera-frame root-relative 3D targets.
-
-    With ``proportions`` each pose's bones are scaled first (``varied_proportions``): training.
-    """
+def random_views(poses: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 26) normalised 2D inputs and (N, 13, 3) camera-frame root-relative 3D targets."""
     count = len(poses)
-    poses = varied_proportions(poses, rng) if proportions else poses.copy()
+    poses = poses.copy()
     mirrored = rng.random(count) < 0.5
     poses[mirrored] = poses[mirrored][:, _MIRROR] * [-1.0, 1.0, 1.0]
     turn = axis_rotation(0, np.radians(rng.uniform(-PITCH_DEG, PITCH_DEG, count))) @ axis_rotation(
@@ -132,7 +105,7 @@ def train(directory: Path, steps: int, seed: int, batch: int = 1024) -> tuple[Li
     started, started_cpu = time.perf_counter(), time.process_time()
     model.train()
     for _ in range(steps):
-        inputs, targets = random_views(training[rng.integers(len(training), size=batch)], rng, proportions=True)
+        inputs, targets = random_views(training[rng.integers(len(training), size=batch)], rng)
         loss = torch.linalg.vector_norm(model(torch.from_numpy(inputs)) - torch.from_numpy(targets), dim=-1).mean()
         optimiser.zero_grad()
         loss.backward()
