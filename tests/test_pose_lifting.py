@@ -44,6 +44,19 @@ def test_shipped_lifter_gives_deterministic_metric_joints():
     assert record["steps"] > 0 and record["held_out_mpjpe_mm"] < record["mean_pose_mpjpe_mm"]
 
 
+def test_the_lifter_trains_on_measured_3d_only(tmp_path):
+    rng = np.random.default_rng(3)
+    sources = ("kard", "penn-action", "hdm05", "sbu")  # measured, lifted from 2D, kept out whole, two people
+    bodies = [1, 1, 1, 2]
+    sequences = [rng.normal(size=(n, 6, 25, 3)).astype(np.float32) for n in bodies]
+    index = [SampleInfo(source, "s01", "x", "x", "", 30.0, 6, f"{source}-0", bodies=n)
+             for source, n in zip(sources, bodies)]
+    steps, offsets = pack([sequence[0] if len(sequence) == 1 else sequence for sequence in sequences])
+    write_corpus(tmp_path, index, steps, offsets, {})
+    poses, held = lifter_training.corpus_poses(tmp_path, stride=1)
+    assert len(poses) == 6 + 2 * 6 and len(held) == len(poses)  # kard's frames and both SBU people
+
+
 def test_unreadable_lifter_files_are_refused(tmp_path):
     with pytest.raises(lifting.LifterError, match="not found"):
         lifting.read_lifter(tmp_path / "absent.safetensors")
