@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from core.evaluation.pose_cache import cached_video_pose
-from core.evaluation.videos import evaluate_clips, main, read_clips, seen_status, summarise
+from core.evaluation.videos import camera_tilted, evaluate_clips, main, read_clips, seen_status, summarise
 from core.model.checkpoint import save_checkpoint, training_classes
 from core.model.network import ModelConfig, SkeletonContext
 from core.model.shiftgcn import BackboneConfig
@@ -106,6 +106,23 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert "| walk.mp4 | walking | unknown |" in (out / "videos.md").read_text()
     assert main(["--clips", str(tmp_path / "absent.tsv")]) == 2
     assert "videos: clips table not found" in capsys.readouterr().err
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--tilts", "-10", "20"]) == 0
+    report = json.loads((out / "videos.json").read_text())
+    assert list(report["tilts"]) == ["0", "-10", "20"] and report["tilts"]["0"]["overall"] == report["summary"]["overall"]
+    text = (out / "videos.md").read_text()
+    assert "| +20° |" in text and "| mean |" in text
+
+
+def test_a_tilted_camera_leans_the_body_and_leaves_absent_frames_alone():
+    skeleton = np.zeros((2, 4, 25, 3), np.float32)
+    skeleton[0, :, :, 1] = np.linspace(-1.0, 1.0, 25)  # a vertical line of joints
+    skeleton[0, :, :, 2] = 3.0
+    assert camera_tilted(skeleton, 0.0) is skeleton
+    tilted = camera_tilted(skeleton, 10.0)
+    assert np.all(tilted[1] == 0)
+    top, bottom = tilted[0, 0, -1], tilted[0, 0, 0]
+    assert np.degrees(np.arctan2(top[2] - bottom[2], top[1] - bottom[1])) == pytest.approx(10.0, abs=1e-3)
 
 
 def test_one_real_clip_through_mediapipe_and_the_shipped_weights(tmp_path):
