@@ -107,8 +107,9 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert main(["--clips", str(tmp_path / "absent.tsv")]) == 2
     assert "videos: clips table not found" in capsys.readouterr().err
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
-                 "--tilts", "-10", "20"]) == 0
+                 "--tilts", "-10", "20", "--unseen-bias", "2.5"]) == 0
     report = json.loads((out / "videos.json").read_text())
+    assert report["setting"]["unseen_bias"] == 2.5
     assert list(report["tilts"]) == ["0", "-10", "20"] and report["tilts"]["0"]["overall"] == report["summary"]["overall"]
     text = (out / "videos.md").read_text()
     assert "| +20° |" in text and "| mean |" in text

@@ -204,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
     parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
     parser.add_argument("--device", default=None, help="torch device (default: GPU when present)")
+    parser.add_argument("--unseen-bias", type=float, metavar="B",
+                        help="logit lift for labels the checkpoint never trained on, instead of its own (sweeping it)")
     parser.add_argument("--tilts", type=float, nargs="+", metavar="DEG",
                         help="also score every clip with the camera tilted by each angle (degrees) and report "
                              "each and their mean with the untilted run (e.g. --tilts -10 10 20)")
@@ -225,10 +227,12 @@ def _run(args: argparse.Namespace) -> int:
     recognizer = Recognizer.load(weights, device=args.device)
     overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s)) if v is not None}
     recognizer.policy = replace(recognizer.policy, **overrides)
+    if args.unseen_bias is not None:
+        recognizer.unseen_bias = args.unseen_bias
     trained = training_classes(read_checkpoint_metadata(weights)[1])
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE)
     summary = summarise(results)
-    setting = {"weights": str(weights), "labels": len(labels), "pooling": args.pooling,
+    setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
                "min_poses": recognizer.policy.min_poses}
     text = markdown(results, summary, setting)
