@@ -49,7 +49,6 @@ BONES: tuple[tuple[int, int], ...] = (
 )
 
 
-
 def _kinematic_tree() -> tuple[tuple[int, int], ...]:
     """(child, parent) pairs from the spine base outwards, parents before their children.
 

@@ -1,4 +1,4 @@
-"""Where Kinect v2 puts the joints some sources lack, and the one body every window is given.
+"""Where Kinect v2 puts the joints some sources lack, and one body to give every skeleton.
 
 One rule for every source: the dataset readers (core/data/synthesis.py) and the MediaPipe mapping
 (core/pose/mapping.py) both place the spine mid, neck and hand tips with these numbers, so a
