@@ -193,11 +193,12 @@ def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
     bank = tmp_path / "ntu_bank.safetensors"
     assert main(["train", "--build-text-bank", str(bank), "--corpus", str(folder)]) == 0
     code = main(["train", "--config", "tiny", "--split", "ntu55-5", "--corpus", str(folder), "--text-bank", str(bank),
-                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet"])
+                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3"])
     assert code == 0
     model, metadata = load_checkpoint(tmp_path / "ntu" / "model.safetensors")
     assert metadata["split"] == "ntu55-5" and len(metadata["train_actions"]) == 55
     assert len(metadata["unseen_actions"]) == 5
+    assert model.config.window_s == 3.0  # the recogniser cuts 3 s windows for it
 
 
 def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
@@ -205,6 +206,8 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "corpus not found" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--split", "ntu00-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "unknown NTU split" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--window-s", "0", "--corpus", str(require_data("ntu"))]) == 2
+    assert "--window-s must be positive" in capsys.readouterr().err
 
 
 class _RunsCode:

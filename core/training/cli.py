@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(choose it with python -m core evaluate on the splits; default: the config's)")
     parser.add_argument("--body-joints", choices=sorted(BODY_JOINTS),
                         help="joints the tcn backbone's body stream reads (default: the config's)")
+    parser.add_argument("--window-s", type=float, metavar="S",
+                        help="seconds of motion per window, recorded in the checkpoint (default: the config's, 2)")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
@@ -112,6 +114,10 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, canonical_bones=True)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
+    if args.window_s is not None:
+        if not args.window_s > 0:
+            raise ValueError("--window-s must be positive")
+        config = replace(config, window_s=args.window_s)
     if args.semantic_smoothing is not None:
         if not 0 <= args.semantic_smoothing < 1:
             raise ValueError("--semantic-smoothing must be in [0, 1)")
