@@ -45,3 +45,12 @@ def test_closest_pairs_rank_shared_body_parts_first() -> None:
     pairs = closest_pairs(_vocabulary(), ["jump", "kick", "wave"], _bag_of_words, 3)
     assert [(a, b) for _, a, b in pairs][0] == ("jump", "kick")  # both talk about legs
     assert pairs[0][0] >= pairs[1][0] >= pairs[2][0]
+
+
+def test_the_report_measures_minilm_and_says_how_fast(capsys) -> None:
+    from core.knowledge.separability import main
+
+    assert main(["--pairs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "(384 dimensions)" in out and "ms each, no cache" in out
+    assert "name -> own descriptions (top-3 mean) top-1:" in out

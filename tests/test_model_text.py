@@ -16,6 +16,7 @@ def cache(tmp_path_factory):
 def test_encode_is_normalised_and_semantic(cache) -> None:
     encoder = TextEncoder(cache_dir=cache)
     vectors = encoder.encode(["a person drinks water.", "someone drinks from a glass.", "a person kicks a ball."])
+    assert encoder.dimension == 384  # read from the model's config, so another encoder can be measured
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
@@ -37,7 +38,7 @@ def test_token_states_cover_every_token_including_masks(cache) -> None:
 
 
 def test_missing_model_is_reported(tmp_path) -> None:
-    with pytest.raises(FileNotFoundError, match="no MiniLM model"):
+    with pytest.raises(FileNotFoundError, match="no text encoder model"):
         TextEncoder(model_path=tmp_path)
 
 

@@ -77,7 +77,8 @@ def load_sentence_table(path: Path, stamp: str) -> dict[str, np.ndarray]:
 
 
 class TextEncoder:
-    """Frozen MiniLM; the network weights load lazily, on the first sentence found in no table or cache."""
+    """Frozen MiniLM (or another sentence-transformers folder, which the separability report compares);
+    the network weights load lazily, on the first sentence found in no table or cache."""
 
     def __init__(
         self, model_path: Path | None = None, cache_dir: Path | None = None, device: str = "cpu",
@@ -87,8 +88,9 @@ class TextEncoder:
 
         self.model_path = Path(model_path) if model_path is not None else minilm_path()
         if not (self.model_path / "config.json").exists():
-            raise FileNotFoundError(f"no MiniLM model at {self.model_path} (config.json missing)")
+            raise FileNotFoundError(f"no text encoder model at {self.model_path} (config.json missing)")
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+        self.dimension = int(json.loads((self.model_path / "config.json").read_text())["hidden_size"])
         self.device = device
         self.stamp = encoder_stamp(self.model_path)
         self.cache_dir = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / self.stamp
@@ -114,17 +116,17 @@ class TextEncoder:
         return int(self.tokenizer.mask_token_id)
 
     def encode(self, sentences: list[str]) -> np.ndarray:
-        """``(N, 384)`` L2-normalised mean-pooled embeddings, read from the table or cache where possible."""
+        """``(N, dimension)`` L2-normalised mean-pooled embeddings (384 for MiniLM), read from the table or cache where possible."""
         if self._table is None:
             self._table = load_sentence_table(self.sentence_table, self.stamp) if self.sentence_table else {}
-        out = np.zeros((len(sentences), EMBEDDING_DIM), dtype=np.float32)
+        out = np.zeros((len(sentences), self.dimension), dtype=np.float32)
         missing: list[int] = []
         for index, sentence in enumerate(sentences):
             if sentence in self._table:
                 out[index] = self._table[sentence]
                 continue
             cached = self.cache.get(sentence)
-            if cached is not None and cached.shape == (EMBEDDING_DIM,):
+            if cached is not None and cached.shape == (self.dimension,):
                 out[index] = cached
                 continue
             missing.append(index)
