@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from core.evaluation.pose_cache import cached_video_pose
-from core.evaluation.videos import camera_tilted, evaluate_clips, main, read_clips, seen_status, summarise
+from core.evaluation.videos import (
+    camera_tilted, evaluate_clips, main, read_clips, seen_status, summarise, untrained_by_name,
+)
 from core.model.checkpoint import save_checkpoint, training_classes
 from core.model.network import ModelConfig, SkeletonContext
 from core.model.shiftgcn import BackboneConfig
@@ -113,6 +115,22 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert list(report["tilts"]) == ["0", "-10", "20"] and report["tilts"]["0"]["overall"] == report["summary"]["overall"]
     text = (out / "videos.md").read_text()
     assert "| +20° |" in text and "| mean |" in text
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--untrained-prototypes", "names"]) == 0
+    assert json.loads((out / "videos.json").read_text())["setting"]["untrained_prototypes"] == "names"
+
+
+def test_untrained_labels_can_be_scored_by_name_only_and_trained_ones_keep_their_descriptions():
+    from core.recognition.prompts import label_sentences
+
+    recognizer = Recognizer(SkeletonContext(TINY), device="cpu")
+    labels = ["walking", "burpee"]  # both described in the knowledge; only walking trains here
+    as_app = recognizer.encode_labels(labels).classes
+    by_name = untrained_by_name(recognizer, labels, [recognizer.vocabulary.get("walking").name]).classes
+    counts = lambda classes: classes.spatial_valid.sum(1).tolist()  # noqa: E731
+    templates = label_sentences("burpee", None, recognizer.model.config.prototypes)["spatial"]
+    assert counts(by_name) == [counts(as_app)[0], len(templates)] and len(templates) < counts(as_app)[1]
+    assert torch.equal(by_name.spatial[0], as_app.spatial[0])
 
 
 def test_a_tilted_camera_leans_the_body_and_leaves_absent_frames_alone():

@@ -13,6 +13,9 @@ With 31 clips one answer is 3 points, and a clip whose top two labels are close 
 ``--tilts`` scores every clip again with the camera turned about its horizontal axis by each
 angle (a camera that looks a little more up or down, which no model should care about) and
 reports each and their mean, so that two models can be compared on more than one draw.
+``--untrained-prototypes names`` scores the labels the checkpoint never trained on through their
+names' templates alone, their written descriptions left out: what the descriptions add for the
+actions that are zero-shot.
 """
 
 from __future__ import annotations
@@ -92,16 +95,33 @@ def camera_tilted(skeleton: np.ndarray, degrees: float) -> np.ndarray:
     return rotate(skeleton, rotation_matrix(np.array([math.radians(degrees), 0.0, 0.0])))
 
 
+def untrained_by_name(recognizer, labels: list[str], trained: list[str] | None):
+    """The labels' prototypes with every untrained label's written descriptions left out (its
+    name's templates only), trained labels as the app builds them."""
+    from core.recognition.prompts import label_sentences
+
+    known = set(trained or [])
+    kind = recognizer.model.config.prototypes
+    branches = []
+    for label in labels:
+        action = recognizer.vocabulary.get(label)
+        branches.append(label_sentences(label, action if action is not None and action.name in known else None, kind))
+    encode = recognizer.text_encoder.encode
+    return recognizer.label_set(labels, [encode(b["spatial"]) for b in branches],
+                                [encode(b["temporal"]) for b in branches])
+
+
 def evaluate_clips(
     clips: list[ClipRow], labels: list[str], recognizer, trained: list[str] | None,
     pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
-    tilt_deg: float = 0.0,
+    tilt_deg: float = 0.0, label_set=None,
 ) -> list[ClipResult]:
-    """Rank ``labels`` for every clip (seen by a camera tilted by ``tilt_deg``); a clip without anybody in it is a miss with a note."""
+    """Rank ``labels`` for every clip (seen by a camera tilted by ``tilt_deg``; prototypes from
+    ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
 
-    label_set = recognizer.encode_labels(labels)
+    label_set = recognizer.encode_labels(labels) if label_set is None else label_set
     results = []
     for clip in clips:
         status = seen_status(clip.action, trained, recognizer.vocabulary)
@@ -209,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tilts", type=float, nargs="+", metavar="DEG",
                         help="also score every clip with the camera tilted by each angle (degrees) and report "
                              "each and their mean with the untilted run (e.g. --tilts -10 10 20)")
+    parser.add_argument("--untrained-prototypes", choices=("descriptions", "names"), default="descriptions",
+                        help="score untrained labels through their written descriptions (the app) or their names only")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -230,16 +252,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.unseen_bias is not None:
         recognizer.unseen_bias = args.unseen_bias
     trained = training_classes(read_checkpoint_metadata(weights)[1])
-    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE)
+    label_set = untrained_by_name(recognizer, labels, trained) if args.untrained_prototypes == "names" else None
+    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set)
     summary = summarise(results)
     setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
-               "min_poses": recognizer.policy.min_poses}
+               "min_poses": recognizer.policy.min_poses, "untrained_prototypes": args.untrained_prototypes}
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:
         by_tilt[tilt] = summarise(evaluate_clips(clips, labels, recognizer, trained, args.pooling, POSE_CACHE,
-                                                 tilt_deg=tilt))
+                                                 tilt_deg=tilt, label_set=label_set))
     if len(by_tilt) > 1:
         text += "\nThe same clips seen by a tilted camera (about its horizontal axis):\n\n" + tilt_table(by_tilt)
     args.out.mkdir(parents=True, exist_ok=True)
