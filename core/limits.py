@@ -52,9 +52,11 @@ TEXT_CACHE_MAX_ENTRIES = _positive("TEXT_CACHE_MAX_ENTRIES", 20_000)  # typed-la
 # 2 cores two kept 14.7 frames/s each while four fell to 2 each (README, soak), so 2 by default.
 MAX_LIVE_SESSIONS = _positive("MAX_LIVE_SESSIONS", 2)
 # Live streams whose pose runs in the visitor's browser: the server only windows and scores their
-# landmarks. On 2 cores shared with other work, 16 such streams kept every ranking within 0.5 s
-# and 20 did not (README, Soak: python -m demo.soak --browser), so 16 by default.
-MAX_BROWSER_SESSIONS = _positive("MAX_BROWSER_SESSIONS", 16)
+# landmarks. On 2 cores with nothing else running, 20 such streams kept every ranking within 0.5 s
+# (p95 0.08-0.11 s, the scorer busy 28-34 %), also beside the 2 server-pose streams; with training
+# jobs loading the machine to 5-6, 16 did and 20 just did not (README, Soak:
+# python -m demo.soak --browser). A Space's cores are the app's own, so 20 by default.
+MAX_BROWSER_SESSIONS = _positive("MAX_BROWSER_SESSIONS", 20)
 MAX_POSE_MESSAGE_KB = _positive("MAX_POSE_MESSAGE_KB", 16)  # one message: two people's landmarks ~1.3 KB, 120 labels ~12 KB
 MAX_POSE_MESSAGES_PER_S = _positive("MAX_POSE_MESSAGES_PER_S", 60)  # per session; a 60 Hz camera sends no more
 UPLOAD_WORKERS = _positive("UPLOAD_WORKERS", 2)  # video/skeleton uploads analysed at once; the rest wait in the queue
