@@ -101,14 +101,12 @@ def untrained_by_name(recognizer, labels: list[str], trained: list[str] | None):
     from core.recognition.prompts import label_sentences
 
     known = set(trained or [])
+    vocabulary = recognizer.vocabulary
     kind = recognizer.model.config.prototypes
-    branches = []
-    for label in labels:
-        action = recognizer.vocabulary.get(label)
-        branches.append(label_sentences(label, action if action is not None and action.name in known else None, kind))
-    encode = recognizer.text_encoder.encode
-    return recognizer.label_set(labels, [encode(b["spatial"]) for b in branches],
-                                [encode(b["temporal"]) for b in branches])
+    per_label = [label_sentences(label, vocabulary.get(label) if vocabulary.name_of(label) in known else None, kind)
+                 for label in labels]
+    prototypes = recognizer.encode_sentences(per_label)
+    return recognizer.label_set(labels, [p[0] for p in prototypes], [p[1] for p in prototypes])
 
 
 def evaluate_clips(

@@ -156,21 +156,24 @@ class Recognizer:
         if missing:
             kind = self.model.config.prototypes
             per_label = [label_sentences(label, self.vocabulary.get(label), kind) for label in missing]
-            # Length order puts similar sentences in one encoder batch: less padding to compute.
-            unique = {s for branches in per_label for texts in branches.values() for s in texts}
-            sentences = sorted(unique, key=lambda s: (len(s), s))
-            row = {sentence: i for i, sentence in enumerate(sentences)}
-            vectors = self.text_encoder.encode(sentences)
-            for label, branches in zip(missing, per_label):
-                self._label_cache[label.casefold()] = tuple(
-                    vectors[[row[s] for s in branches[branch]]] for branch in _BRANCHES
-                )
+            for label, prototypes in zip(missing, self.encode_sentences(per_label)):
+                self._label_cache[label.casefold()] = prototypes
         cached = [self._label_cache[label.casefold()] for label in labels]
         for label in labels:  # least recently used labels leave first
             self._label_cache.move_to_end(label.casefold())
         while len(self._label_cache) > MAX_CACHED_LABELS:
             self._label_cache.popitem(last=False)
         return self.label_set(labels, [c[0] for c in cached], [c[1] for c in cached])
+
+    def encode_sentences(self, per_label: Sequence[dict[str, list[str]]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each label's (spatial, temporal) prototype vectors from its branches' sentences, every
+        distinct sentence through the text encoder once."""
+        # Length order puts similar sentences in one encoder batch: less padding to compute.
+        unique = {s for branches in per_label for texts in branches.values() for s in texts}
+        sentences = sorted(unique, key=lambda s: (len(s), s))
+        row = {sentence: i for i, sentence in enumerate(sentences)}
+        vectors = self.text_encoder.encode(sentences)
+        return [tuple(vectors[[row[s] for s in branches[branch]]] for branch in _BRANCHES) for branches in per_label]
 
     def label_set(self, labels: Sequence[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> LabelSet:
         """A LabelSet from prototype vectors already computed (e.g. a text bank, or a benchmark)."""
