@@ -16,6 +16,11 @@ reports each and their mean, so that two models can be compared on more than one
 ``--untrained-prototypes names`` scores the labels the checkpoint never trained on through their
 names' templates alone, their written descriptions left out: what the descriptions add for the
 actions that are zero-shot.
+
+Beside the pooled ranking, each clip's windows also go through the steady-answer rule
+(``core.recognition.smoothing``) as the Video tab's timeline and the live view show them: "shown"
+is the share of those answers, after the first window, that name the clip's action (a "no clear
+match" counts against it), the offline reading of the live issue's "top label shown" figure.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class ClipResult:
     rank: int | None  # 1-based rank of the true action; None when the clip could not be scored
     windows: int
     note: str = ""
+    shown: float | None = None  # share of the steady answers after the first window naming the action
+
 
     @property
     def top1(self) -> bool:
@@ -118,6 +125,7 @@ def evaluate_clips(
     ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
+    from core.recognition.smoothing import steady_answers
 
     label_set = recognizer.encode_labels(labels) if label_set is None else label_set
     results = []
@@ -135,17 +143,28 @@ def evaluate_clips(
         ranking = pooled_ranking(scores, label_set.labels, pooling)
         names = [name.casefold() for name, _ in ranking.entries]
         rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
-        results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores)))
+        answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores])
+        results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores), shown=_shown_share(answers[1:], clip.action)))
     return results
 
 
+def _shown_share(answers, action: str) -> float | None:
+    """Share of the steady answers that name ``action`` (None without any answer)."""
+    if not answers:
+        return None
+    return sum(a.label is not None and a.label.casefold() == action.casefold() for a in answers) / len(answers)
+
+
 def _accuracy(results: list[ClipResult]) -> dict[str, float | int]:
-    """Top-1, top-3 and the mean rank of the true action (finer than top-k on a few clips)."""
+    """Top-1, top-3, the mean rank of the true action (finer than top-k on a few clips) and the
+    mean share of steady answers naming it (clips of one window have none)."""
     n = len(results)
     ranks = [r.rank for r in results if r.rank is not None]
+    shown = [r.shown for r in results if r.shown is not None]
     return {"clips": n, "top1": sum(r.top1 for r in results) / n if n else 0.0,
             "top3": sum(r.top3 for r in results) / n if n else 0.0,
-            "mean_rank": sum(ranks) / len(ranks) if ranks else None}
+            "mean_rank": sum(ranks) / len(ranks) if ranks else None,
+            "shown": sum(shown) / len(shown) if shown else None}
 
 
 def summarise(results: list[ClipResult]) -> dict:
@@ -169,17 +188,17 @@ def markdown(results: list[ClipResult], summary: dict, setting: dict) -> str:
     lines = ["# Real-video recognition", "", "Setting: " + ", ".join(f"{k} {v}" for k, v in setting.items()), ""]
     o = summary["overall"]
     lines += [f"**Overall**: {o['clips']} clips, top-1 {o['top1']:.2f}, top-3 {o['top3']:.2f}, "
-              f"mean rank {_rank(o['mean_rank'])}", ""]
-    lines += ["| group | clips | top-1 | top-3 | mean rank |", "|---|---|---|---|---|"]
-    lines += [f"| {g} | {a['clips']} | {a['top1']:.2f} | {a['top3']:.2f} | {_rank(a['mean_rank'])} |"
+              f"mean rank {_rank(o['mean_rank'])}, shown {_share(o['shown'])}", ""]
+    lines += ["| group | clips | top-1 | top-3 | mean rank | shown |", "|---|---|---|---|---|---|"]
+    lines += [f"| {g} | {a['clips']} | {a['top1']:.2f} | {a['top3']:.2f} | {_rank(a['mean_rank'])} | {_share(a['shown'])} |"
               for g, a in summary["by_seen"].items()]
     lines += ["", "| action | seen | clips | top-1 | top-3 |", "|---|---|---|---|---|"]
     lines += [f"| {a} | {v['seen']} | {v['clips']} | {v['top1']:.2f} | {v['top3']:.2f} |"
               for a, v in summary["per_action"].items()]
-    lines += ["", "| clip | action | seen | windows | rank | top-3 |", "|---|---|---|---|---|---|"]
+    lines += ["", "| clip | action | seen | windows | rank | shown | top-3 |", "|---|---|---|---|---|---|---|"]
     for r in results:
         top = ", ".join(f"{label} {p:.2f}" for label, p in r.top) or r.note
-        lines.append(f"| {r.file} | {r.action} | {r.seen} | {r.windows} | {r.rank or '-'} | {top} |")
+        lines.append(f"| {r.file} | {r.action} | {r.seen} | {r.windows} | {r.rank or '-'} | {_share(r.shown)} | {top} |")
     lines += ["", "Main confusions (true -> predicted top-1, clips):", ""]
     lines += [f"- {c['action']} -> {c['predicted']}: {c['clips']}" for c in summary["confusions"]] or ["- none"]
     lines += ["", "Labels most often wrongly ranked first (clips):", ""]
@@ -210,6 +229,10 @@ def tilt_table(by_tilt: dict[float, dict]) -> str:
 
 def _rank(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
