@@ -107,7 +107,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     model, metadata = load_checkpoint(straight)
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
-                                  "depth": True, "body_joints": "all", "canonical_bones": False, "semantic_smoothing": 0.0,
+                                  "depth": True, "body_joints": "all", "canonical_bones": False, "tempo": [1.0, 1.0],
+                                  "semantic_smoothing": 0.0,
                                   "backbone": "trained in this run"}
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]

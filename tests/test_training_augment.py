@@ -136,3 +136,32 @@ def test_training_windows_are_seen_from_any_side_and_keep_their_tilt() -> None:
         tilts.append(np.median(_spine_from_vertical_deg(window)))
     assert min(yaws) < -90 and max(yaws) > 90
     assert max(tilts) < 35.0  # a standing body stays (nearly) upright
+
+
+def test_tempo_cuts_windows_over_more_or_fewer_seconds_and_is_off_by_default(monkeypatch) -> None:
+    from core.recognition.windows import WindowPolicy
+    from core.protocol.clips import LabelledClips
+    from core.training import data
+
+    clips = LabelledClips()
+    clips.add(_moving_sequence(3, 150), "stand", 15.0)
+    spans = []
+    real_cut = data.training_window
+
+    def recording_cut(sequence, fps, policy, rng, seen_as=None):
+        spans.append(policy.duration_s)
+        return real_cut(sequence, fps, policy, rng, seen_as)
+
+    monkeypatch.setattr(data, "training_window", recording_cut)
+    plain = data.TrainWindows(clips, ["stand"], WindowPolicy(2.0, 16), seed=0)
+    first = [plain[key][0] for key in range(3)]
+    assert spans == [2.0] * 3
+    spans.clear()
+    tempo = data.TrainWindows(clips, ["stand"], WindowPolicy(2.0, 16), seed=0, tempo=(0.5, 2.0))
+    for key in range(200):
+        tempo[key]
+    assert 1.0 <= min(spans) < 1.2 and 3.4 < max(spans) <= 4.0
+    assert 0.4 < np.mean(np.array(spans) < 2.0) < 0.6  # log-uniform: as often slower as faster
+    assert np.array_equal(tempo[7][0], tempo[7][0]) and not np.array_equal(tempo[0][0], first[0])
+    with pytest.raises(ValueError, match="tempo"):
+        data.TrainWindows(clips, ["stand"], WindowPolicy(2.0, 16), seed=0, tempo=(1.5, 1.0))

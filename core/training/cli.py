@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-depth", action="store_true", help="the network sees the image plane only (no depth)")
     parser.add_argument("--canonical-bones", action="store_true",
                         help="give every body the same bone lengths before the network sees it")
+    parser.add_argument("--tempo", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="cut each training window over window-s times a factor drawn log-uniformly in "
+                             "[LOW, HIGH] (e.g. 0.67 1.5): repetitions slower and faster than the corpus's")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
@@ -132,6 +135,10 @@ def _run(args: argparse.Namespace) -> int:
         if not 0 <= args.lifted_share <= 1:
             raise ValueError("--lifted-share must be between 0 and 1")
         config = replace(config, lifted_share=args.lifted_share)
+    if args.tempo is not None:
+        if not 0 < args.tempo[0] <= args.tempo[1]:
+            raise ValueError("--tempo needs 0 < LOW <= HIGH")
+        config = replace(config, tempo=(args.tempo[0], args.tempo[1]))
     if args.balance is not None:
         if not 0 <= args.balance <= 1:
             raise ValueError("--balance must be between 0 and 1")

@@ -48,6 +48,9 @@ class TrainConfig:
     # Share of training windows rebuilt from 2D through a random virtual camera and the app's
     # lifter (core.training.camera_views), so the network knows the webcam path's lifted bodies.
     lifted_share: float = 0.0
+    # Each training window cut over window_s times a factor drawn log-uniformly in this range, into
+    # the same frames (core.training.data.TrainWindows): (1, 1) is off.
+    tempo: tuple[float, float] = (1.0, 1.0)
     # Whether the network sees depth (BackboneConfig.depth). Off: the image plane only, each window in
     # the camera's view (training turns it to any side anyway), so a webcam's guessed depth is unused.
     # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -35,12 +36,18 @@ class TrainWindows(torch.utils.data.Dataset):
     a resumed run draws the same ones again, and DataLoader workers need no shared state. With
     ``mirror_to`` (from ``mirror_targets``) half the windows are mirrored left/right and relabelled;
     ``lifted_share`` of them are rebuilt from 2D as the webcam path rebuilds people (camera_views).
+    ``tempo`` (low, high) cuts each window over the policy's seconds times a factor drawn
+    log-uniformly between them, into the same frames: below 1 a part of a repetition played
+    slower, above 1 more of it played faster, as people on camera move slower or faster than the
+    corpus's short clips (which are stretched to fill a window) taught.
     """
 
     def __init__(
         self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = 0.26,
-        mirror_to: list[int] | None = None, lifted_share: float = 0.0,
+        mirror_to: list[int] | None = None, lifted_share: float = 0.0, tempo: tuple[float, float] = (1.0, 1.0),
     ) -> None:
+        if not 0 < tempo[0] <= tempo[1]:
+            raise ValueError(f"tempo range must be positive and ordered, got {tempo}")
         position = {name: i for i, name in enumerate(classes)}
         unknown = sorted(set(clips.actions) - set(position))
         if unknown:
@@ -53,6 +60,7 @@ class TrainWindows(torch.utils.data.Dataset):
         self.max_angle = max_angle
         self.mirror_to = mirror_to
         self.lifted_share = lifted_share
+        self.tempo = tempo
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -61,7 +69,11 @@ class TrainWindows(torch.utils.data.Dataset):
         index = key % len(self.sequences)
         rng = np.random.default_rng([self.seed, key])
         seen_as = lifted_view if self.lifted_share > 0 and rng.random() < self.lifted_share else None
-        window = training_window(self.sequences[index], self.fps[index], self.policy, rng, seen_as)
+        policy = self.policy
+        if self.tempo != (1.0, 1.0):
+            factor = float(np.exp(rng.uniform(np.log(self.tempo[0]), np.log(self.tempo[1]))))
+            policy = replace(policy, duration_s=policy.duration_s * factor)
+        window = training_window(self.sequences[index], self.fps[index], policy, rng, seen_as)
         label = self.labels[index]
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
             window, label = mirror(window), self.mirror_to[label]

@@ -88,7 +88,7 @@ def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy
 
         mirror_to = mirror_targets(task.train_actions, load_vocabulary().mirror_twin)
     return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to,
-                        lifted_share=config.lifted_share)
+                        lifted_share=config.lifted_share, tempo=config.tempo)
 
 
 def load_saved_state(path: Path, device: torch.device | str) -> dict:
@@ -333,7 +333,7 @@ def train(
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
-               "canonical_bones": config.canonical_bones,
+               "canonical_bones": config.canonical_bones, "tempo": list(config.tempo),
                "semantic_smoothing": config.semantic_smoothing}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
