@@ -66,7 +66,6 @@ class ClipResult:
     note: str = ""
     shown: float | None = None  # share of the steady answers after the first window naming the action
 
-
     @property
     def top1(self) -> bool:
         return self.rank == 1
@@ -144,7 +143,8 @@ def evaluate_clips(
         names = [name.casefold() for name, _ in ranking.entries]
         rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
         answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores])
-        results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores), shown=_shown_share(answers[1:], clip.action)))
+        results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores),
+                                  shown=_shown_share(answers[1:], clip.action)))
     return results
 
 
