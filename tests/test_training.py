@@ -108,7 +108,7 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
                                   "depth": True, "body_joints": "all", "canonical_bones": False, "tempo": [1.0, 1.0],
-                                  "semantic_smoothing": 0.0,
+                                  "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
                                   "backbone": "trained in this run"}
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
@@ -158,6 +158,57 @@ def test_a_one_stage_config_trains_the_temporal_convolution_backbone_with_the_he
     assert sorted(name for name, _ in ranking.entries) == sorted(task.train_actions)
     with pytest.raises(ValueError, match="trains in one stage"):
         trainer.train(task, bank, TINY_ONE_STAGE, "full", tmp_path / "again", torch.device("cpu"), pretrain_only=True)
+
+
+def test_averaged_weights_are_the_last_epochs_mean_with_batch_norm_estimated_afresh(
+        tmp_path, synthetic_bank, monkeypatch) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    config = replace(TINY_ONE_STAGE, context_epochs=3, average_epochs=2, batch_norm_batches=2)
+    epochs: list[dict[str, torch.Tensor]] = []
+    original_save = trainer.torch.save
+
+    def keep_each_epochs_weights(state, path):
+        epochs.append({name: value.clone() for name, value in state["model"].items()})
+        original_save(state, path)
+
+    monkeypatch.setattr(trainer.torch, "save", keep_each_epochs_weights)
+    path = trainer.train(task, bank, config, "full", tmp_path / "run", torch.device("cpu"), quiet=True)
+    model, metadata = load_checkpoint(path)
+    assert len(epochs) == 3 and metadata["recipe"]["average_epochs"] == 2
+    saved = model.state_dict()
+    for name, _ in model.named_parameters():
+        assert torch.allclose(saved[name].float(), (epochs[1][name].float() + epochs[2][name].float()) / 2, atol=1e-6), name
+        assert not torch.allclose(saved[name].float(), epochs[2][name].float()), name
+    statistics = [name for name in saved if name.endswith("running_mean")]
+    assert statistics and all(not torch.allclose(saved[name], epochs[2][name]) for name in statistics)
+    final = [r for r in _read_log(tmp_path / "run" / "train_log.jsonl") if r.get("stage") == "final"]
+    assert final and final[0]["averaged_epochs"] == 2 and "validation_zsl" in final[0]
+
+
+def test_a_finished_run_resumed_gets_fresh_batch_norm_statistics_and_nothing_else(tmp_path, synthetic_bank) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    run = tmp_path / "run"
+    before, _ = load_checkpoint(trainer.train(task, bank, TINY_ONE_STAGE, "full", run, torch.device("cpu"), quiet=True))
+    fresh = replace(TINY_ONE_STAGE, batch_norm_batches=2)
+    after, metadata = load_checkpoint(trainer.train(task, bank, fresh, "full", run, torch.device("cpu"), resume=True, quiet=True))
+    assert metadata["recipe"]["batch_norm_batches"] == 2
+    old, new = before.state_dict(), after.state_dict()
+    assert all(torch.equal(old[name], new[name]) for name, _ in before.named_parameters())
+    assert any(not torch.allclose(old[name], new[name]) for name in old if name.endswith("running_var"))
+    averaged = replace(TINY_ONE_STAGE, average_epochs=1, batch_norm_batches=2)
+    with pytest.raises(ValueError, match="holds no averaged weights"):
+        trainer.train(task, bank, averaged, "full", run, torch.device("cpu"), resume=True, quiet=True)
+
+
+def test_averaging_needs_fresh_batch_norm_statistics_and_fits_the_epochs() -> None:
+    with pytest.raises(ValueError, match="batch_norm_batches"):
+        replace(TINY_ONE_STAGE, average_epochs=1)
+    with pytest.raises(ValueError, match="between 0 and the 2 context epochs"):
+        replace(TINY_ONE_STAGE, average_epochs=3, batch_norm_batches=1)
+    with pytest.raises(ValueError, match="cannot be negative"):
+        replace(TINY_ONE_STAGE, batch_norm_batches=-1)
 
 
 def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> None:

@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--window-s", type=float, metavar="S",
                         help="seconds of motion per window, recorded in the checkpoint (default: the config's, 2)")
+    parser.add_argument("--average-epochs", type=int, metavar="K",
+                        help="save the weights averaged over the last K epochs (needs --batch-norm-batches)")
+    parser.add_argument("--batch-norm-batches", type=int, metavar="N",
+                        help="re-estimate the batch-norm statistics over N training batches once training ends")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
@@ -139,6 +143,10 @@ def _run(args: argparse.Namespace) -> int:
         if not 0 < args.tempo[0] <= args.tempo[1]:
             raise ValueError("--tempo needs 0 < LOW <= HIGH")
         config = replace(config, tempo=(args.tempo[0], args.tempo[1]))
+    if args.batch_norm_batches is not None:
+        config = replace(config, batch_norm_batches=args.batch_norm_batches)
+    if args.average_epochs is not None:
+        config = replace(config, average_epochs=args.average_epochs)
     if args.balance is not None:
         if not 0 <= args.balance <= 1:
             raise ValueError("--balance must be between 0 and 1")

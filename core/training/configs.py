@@ -80,12 +80,26 @@ class TrainConfig:
     # ``python -m core evaluate`` (its "unseen bias") for the splits; the shipped weights take the
     # lift swept on the dev clips (README, *A model that generalises*), never a test set's.
     unseen_bias: float = 0.0
+    # The weights of the last ``average_epochs`` epochs averaged into the saved model (stochastic
+    # weight averaging; 0: the last epoch's alone), because the zero-shot accuracy of one epoch's
+    # weights swings by tens of points from epoch to epoch even as the learning rate runs out.
+    average_epochs: int = 0
+    # Training batches over which the batch-norm statistics are estimated afresh once training ends
+    # (0: the running averages training left, dominated by its last few dozen batches). Averaged
+    # weights need it: their statistics belong to no single epoch.
+    batch_norm_batches: int = 0
 
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):
             raise ValueError(f"{self.name}: unknown backbone {self.backbone!r} or optimizer {self.optimizer!r}")
         if self.body_joints not in BODY_JOINTS:
             raise ValueError(f"{self.name}: unknown body joints {self.body_joints!r}; expected one of {sorted(BODY_JOINTS)}")
+        if not 0 <= self.average_epochs <= self.context_epochs:
+            raise ValueError(f"{self.name}: average_epochs must be between 0 and the {self.context_epochs} context epochs")
+        if self.batch_norm_batches < 0:
+            raise ValueError(f"{self.name}: batch_norm_batches cannot be negative")
+        if self.average_epochs > 0 and self.batch_norm_batches == 0:
+            raise ValueError(f"{self.name}: averaged weights need batch_norm_batches > 0 to re-estimate their statistics")
 
     @property
     def end_to_end(self) -> bool:

@@ -9,6 +9,7 @@ prototypes, as the reference yardstick does. Each stage saves its state after ev
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import time
@@ -17,6 +18,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, update_bn
 from tqdm import tqdm
 
 from core.model.inference import autocast, class_probabilities, embed_windows
@@ -224,12 +226,17 @@ def train_context(
     prototypes = bank.prototypes(classes, model_config.prototypes)
     rows = bank.indices(classes)
     state_path = out_dir / "context_state.pt"
+    averaged = AveragedModel(model) if config.average_epochs else None
     start = 0
     if resume and state_path.exists():
         state = load_saved_state(state_path, device)
         model.load_state_dict(state["model"])
         if prompt_head is not None:
             prompt_head.load_state_dict(state["prompt_head"])
+        if averaged is not None:
+            if "averaged" not in state:
+                raise ValueError(f"{state_path} holds no averaged weights: --average-epochs must be set from the run's start")
+            averaged.load_state_dict(state["averaged"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         start = state["epoch"] + 1
@@ -264,6 +271,8 @@ def train_context(
             correct += int((probabilities.argmax(-1) == labels).sum())
             seen += len(labels)
         scheduler.step()
+        if averaged is not None and epoch >= config.context_epochs - config.average_epochs:
+            averaged.update_parameters(model)
         record = {key: value / max(seen, 1) for key, value in sums.items()}
         record.update(train_acc=correct / max(seen, 1))
         if validation is not None:
@@ -273,7 +282,17 @@ def train_context(
                  "scheduler": scheduler.state_dict(), "epoch": epoch}
         if prompt_head is not None:
             state["prompt_head"] = prompt_head.state_dict()
+        if averaged is not None:
+            state["averaged"] = averaged.state_dict()
         torch.save(state, state_path)
+    if averaged is not None:
+        model.load_state_dict(averaged.module.state_dict())
+    if config.batch_norm_batches:
+        update_bn(itertools.islice(loader, config.batch_norm_batches), model, device)
+        final = {"averaged_epochs": config.average_epochs, "batch_norm_batches": config.batch_norm_batches}
+        if validation is not None:
+            final["validation_zsl"] = _probe_accuracy(model.eval(), validation)
+        log.write(stage="final", **final)
     return model.eval()
 
 
@@ -334,7 +353,8 @@ def train(
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
                "canonical_bones": config.canonical_bones, "tempo": list(config.tempo),
-               "semantic_smoothing": config.semantic_smoothing}
+               "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
+               "batch_norm_batches": config.batch_norm_batches}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
