@@ -108,6 +108,29 @@ def test_an_image_plane_backbone_ignores_depth_and_its_switch_survives_a_checkpo
     assert ModelConfig.from_dict(legacy).backbone.depth  # older checkpoints saw depth
 
 
+def test_a_bounded_input_tcn_barely_tells_far_positions_apart_and_its_limit_survives_a_checkpoint(tmp_path) -> None:
+    from core.model.tcn import TCNConfig
+
+    def tcn_model(limit: float) -> SkeletonContext:
+        torch.manual_seed(0)
+        return SkeletonContext(ModelConfig(backbone=TCNConfig(8, 8, input_limit=limit), window=16, kpd_hidden=8)).eval()
+
+    x = _skeletons(3)
+    far, farther = x.clone(), x.clone()
+    far[:, 0, ..., 0] += 40.0
+    farther[:, 0, ..., 0] += 80.0
+    with torch.no_grad():
+        bounded, plain = tcn_model(4.0), tcn_model(0.0)
+        assert torch.allclose(bounded(far)["spatial"], bounded(farther)["spatial"], atol=1e-4)
+        assert not torch.allclose(plain(far)["spatial"], plain(farther)["spatial"], atol=1e-2)
+        assert not torch.allclose(bounded(x)["spatial"], bounded(far)["spatial"], atol=1e-2)
+    save_checkpoint(tmp_path / "bounded.safetensors", bounded, {})
+    assert load_checkpoint(tmp_path / "bounded.safetensors")[0].config.backbone.input_limit == 4.0
+    legacy = bounded.config.to_dict()
+    del legacy["backbone"]["input_limit"]
+    assert ModelConfig.from_dict(legacy).backbone.input_limit == 0.0  # older checkpoints saw raw inputs
+
+
 def test_absent_bodies_do_not_change_the_embedding() -> None:
     model = SkeletonContext(TINY).eval()
     single = _skeletons(2)

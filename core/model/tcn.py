@@ -43,6 +43,10 @@ class TCNConfig:
     # The joints the body stream reads (None: all 25). Most sources measure only some of NTU's joints
     # and synthesise the rest from them (core.data.synthesis); Kinect v2 measures all, noisily.
     body_joints: tuple[str, ...] | None = None
+    # Positions and scaled velocities pass through ``limit * tanh(x / limit)`` first (0: as they are),
+    # so the few windows that span many torso lengths (running, some lifted views) stop setting
+    # the input batch norms' statistics (README, *Bounded input*).
+    input_limit: float = 0.0
 
     @property
     def out_channels(self) -> int:
@@ -95,6 +99,8 @@ class TemporalConvNet(nn.Module):
         joints = flat.shape[2]
         velocity = torch.diff(flat, dim=1, prepend=flat[:, :1]) * VELOCITY_SCALE
         per_joint = torch.cat([flat, velocity], dim=-1)  # (B, T, V, 6)
+        if limit := self.config.input_limit:
+            per_joint = limit * torch.tanh(per_joint / limit)
         body = self.body(self.input_norm(per_joint[:, :, self.body_joints].flatten(2).transpose(1, 2)))  # (B, 2w, T/4)
         joint = self.joint(per_joint.permute(0, 3, 1, 2))  # (B, c, T/4, V)
         return self.dropout(torch.cat([body.unsqueeze(-1).expand(-1, -1, -1, joints), joint], dim=1))

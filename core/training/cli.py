@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--window-s", type=float, metavar="S",
                         help="seconds of motion per window, recorded in the checkpoint (default: the config's, 2)")
+    parser.add_argument("--input-limit", type=float, metavar="C",
+                        help="tcn backbone: positions and velocities pass through C*tanh(x/C) first (0: off)")
     parser.add_argument("--average-epochs", type=int, metavar="K",
                         help="save the weights averaged over the last K epochs (needs --batch-norm-batches)")
     parser.add_argument("--batch-norm-batches", type=int, metavar="N",
@@ -143,6 +145,10 @@ def _run(args: argparse.Namespace) -> int:
         if not 0 < args.tempo[0] <= args.tempo[1]:
             raise ValueError("--tempo needs 0 < LOW <= HIGH")
         config = replace(config, tempo=(args.tempo[0], args.tempo[1]))
+    if args.input_limit is not None:
+        if args.input_limit < 0:
+            raise ValueError("--input-limit cannot be negative")
+        config = replace(config, tcn_input_limit=args.input_limit)
     if args.batch_norm_batches is not None:
         config = replace(config, batch_norm_batches=args.batch_norm_batches)
     if args.average_epochs is not None:

@@ -68,6 +68,7 @@ class TrainConfig:
     backbone: str = "shiftgcn"
     tcn_width: int = 128
     tcn_joint_channels: int = 64
+    tcn_input_limit: float = 0.0  # TCNConfig.input_limit
     body_joints: str = "all"  # a key of BODY_JOINTS
     dropout: float = 0.3
     # "sgd" (Nesterov momentum, step decay at ``decay_at``) or "adamw" (cosine schedule).
@@ -110,7 +111,7 @@ class TrainConfig:
         token = {}
         if self.backbone == "tcn":
             backbone = TCNConfig(self.tcn_width, self.tcn_joint_channels, self.dropout, depth=self.depth,
-                                 body_joints=BODY_JOINTS[self.body_joints])
+                                 body_joints=BODY_JOINTS[self.body_joints], input_limit=self.tcn_input_limit)
             token = {"token_hidden": self.tcn_width}  # the motion token reads 2.5x fewer channels than it gets
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
