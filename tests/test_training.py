@@ -259,7 +259,9 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert main(["train", "--config", "tiny", "--split", "ntu00-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "unknown NTU split" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--window-s", "0", "--corpus", str(require_data("ntu"))]) == 2
-    assert "--window-s must be positive" in capsys.readouterr().err
+    assert "window_s must be positive" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--tempo", "2", "1", "--corpus", str(require_data("ntu"))]) == 2
+    assert "tempo needs 0 < low <= high" in capsys.readouterr().err
 
 
 class _RunsCode:

@@ -61,6 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "actions when --corpus is given) into FILE, then exit")
 
 
+# Options that set a TrainConfig field of their own: argument name -> field.
+_CONFIG_OPTIONS = {
+    "workers": "workers", "seed": "seed", "window_s": "window_s", "semantic_smoothing": "semantic_smoothing",
+    "unseen_bias": "unseen_bias", "body_joints": "body_joints", "lifted_share": "lifted_share", "tempo": "tempo",
+    "input_limit": "tcn_input_limit", "batch_norm_batches": "batch_norm_batches",
+    "average_epochs": "average_epochs", "balance": "balance",
+}
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
@@ -109,54 +118,14 @@ def _run(args: argparse.Namespace) -> int:
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     config = get_config(args.config)
-    if args.workers is not None:
-        if args.workers < 0:
-            raise ValueError("--workers cannot be negative")
-        config = replace(config, workers=args.workers)
-    if args.mirror:
-        config = replace(config, mirror=True)
-    if args.motion:
-        config = replace(config, motion=True)
+    # Each option given replaces its config field; the config checks the values (TrainConfig.__post_init__).
+    overrides = {field: getattr(args, option) for option, field in _CONFIG_OPTIONS.items() if getattr(args, option) is not None}
+    overrides.update({field: True for field in ("mirror", "motion", "canonical_bones") if getattr(args, field)})
     if args.no_depth:
-        config = replace(config, depth=False)
-    if args.canonical_bones:
-        config = replace(config, canonical_bones=True)
-    if args.seed is not None:
-        config = replace(config, seed=args.seed)
-    if args.window_s is not None:
-        if not args.window_s > 0:
-            raise ValueError("--window-s must be positive")
-        config = replace(config, window_s=args.window_s)
-    if args.semantic_smoothing is not None:
-        if not 0 <= args.semantic_smoothing < 1:
-            raise ValueError("--semantic-smoothing must be in [0, 1)")
-        config = replace(config, semantic_smoothing=args.semantic_smoothing)
-    if args.unseen_bias is not None:
-        if args.unseen_bias < 0:
-            raise ValueError("--unseen-bias cannot be negative")
-        config = replace(config, unseen_bias=args.unseen_bias)
-    if args.body_joints is not None:
-        config = replace(config, body_joints=args.body_joints)
-    if args.lifted_share is not None:
-        if not 0 <= args.lifted_share <= 1:
-            raise ValueError("--lifted-share must be between 0 and 1")
-        config = replace(config, lifted_share=args.lifted_share)
-    if args.tempo is not None:
-        if not 0 < args.tempo[0] <= args.tempo[1]:
-            raise ValueError("--tempo needs 0 < LOW <= HIGH")
-        config = replace(config, tempo=(args.tempo[0], args.tempo[1]))
-    if args.input_limit is not None:
-        if args.input_limit < 0:
-            raise ValueError("--input-limit cannot be negative")
-        config = replace(config, tcn_input_limit=args.input_limit)
-    if args.batch_norm_batches is not None:
-        config = replace(config, batch_norm_batches=args.batch_norm_batches)
-    if args.average_epochs is not None:
-        config = replace(config, average_epochs=args.average_epochs)
-    if args.balance is not None:
-        if not 0 <= args.balance <= 1:
-            raise ValueError("--balance must be between 0 and 1")
-        config = replace(config, balance=args.balance)
+        overrides["depth"] = False
+    if "tempo" in overrides:
+        overrides["tempo"] = tuple(overrides["tempo"])
+    config = replace(config, **overrides)
     task = load_task(args.corpus, args.split)
     if not args.text_bank.exists():
         print(f"building the text bank {args.text_bank} (once)", file=sys.stderr)

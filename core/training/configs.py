@@ -95,6 +95,19 @@ class TrainConfig:
             raise ValueError(f"{self.name}: unknown backbone {self.backbone!r} or optimizer {self.optimizer!r}")
         if self.body_joints not in BODY_JOINTS:
             raise ValueError(f"{self.name}: unknown body joints {self.body_joints!r}; expected one of {sorted(BODY_JOINTS)}")
+        ranges = {  # field: (whether its value is valid, what a valid one is)
+            "workers": (self.workers >= 0, "cannot be negative"),
+            "window_s": (self.window_s > 0, "must be positive"),
+            "semantic_smoothing": (0 <= self.semantic_smoothing < 1, "must be in [0, 1)"),
+            "unseen_bias": (self.unseen_bias >= 0, "cannot be negative"),
+            "lifted_share": (0 <= self.lifted_share <= 1, "must be between 0 and 1"),
+            "tempo": (0 < self.tempo[0] <= self.tempo[1], "needs 0 < low <= high"),
+            "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
+            "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
+        }
+        for field, (valid, rule) in ranges.items():
+            if not valid:
+                raise ValueError(f"{self.name}: {field} {rule}, got {getattr(self, field)}")
         if not 0 <= self.average_epochs <= self.context_epochs:
             raise ValueError(f"{self.name}: average_epochs must be between 0 and the {self.context_epochs} context epochs")
         if self.batch_norm_batches < 0:
