@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="joints the tcn backbone's body stream reads (default: the config's)")
     parser.add_argument("--window-s", type=float, metavar="S",
                         help="seconds of motion per window, recorded in the checkpoint (default: the config's, 2)")
-    parser.add_argument("--input-limit", type=float, metavar="C",
+    parser.add_argument("--input-limit", type=float, metavar="C", dest="tcn_input_limit",
                         help="tcn backbone: positions and velocities pass through C*tanh(x/C) first (0: off)")
     parser.add_argument("--average-epochs", type=int, metavar="K",
                         help="save the weights averaged over the last K epochs (needs --batch-norm-batches)")
@@ -61,13 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "actions when --corpus is given) into FILE, then exit")
 
 
-# Options that set a TrainConfig field of their own: argument name -> field.
-_CONFIG_OPTIONS = {
-    "workers": "workers", "seed": "seed", "window_s": "window_s", "semantic_smoothing": "semantic_smoothing",
-    "unseen_bias": "unseen_bias", "body_joints": "body_joints", "lifted_share": "lifted_share", "tempo": "tempo",
-    "input_limit": "tcn_input_limit", "batch_norm_batches": "batch_norm_batches",
-    "average_epochs": "average_epochs", "balance": "balance",
-}
+# Options whose value, when given, replaces the TrainConfig field of the same name.
+_CONFIG_FIELDS = ("workers", "seed", "window_s", "semantic_smoothing", "unseen_bias", "body_joints", "lifted_share",
+                  "tempo", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
         torch.backends.cudnn.benchmark = True
     config = get_config(args.config)
     # Each option given replaces its config field; the config checks the values (TrainConfig.__post_init__).
-    overrides = {field: getattr(args, option) for option, field in _CONFIG_OPTIONS.items() if getattr(args, option) is not None}
+    overrides = {field: getattr(args, field) for field in _CONFIG_FIELDS if getattr(args, field) is not None}
     overrides.update({field: True for field in ("mirror", "motion", "canonical_bones") if getattr(args, field)})
     if args.no_depth:
         overrides["depth"] = False
