@@ -110,14 +110,13 @@ class TrainConfig:
             "tempo": (0 < self.tempo[0] <= self.tempo[1], "needs 0 < low <= high"),
             "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
             "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
+            "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),
         }
         for field, (valid, rule) in ranges.items():
             if not valid:
                 raise ValueError(f"{self.name}: {field} {rule}, got {getattr(self, field)}")
         if not 0 <= self.average_epochs <= self.context_epochs:
             raise ValueError(f"{self.name}: average_epochs must be between 0 and the {self.context_epochs} context epochs")
-        if self.batch_norm_batches < 0:
-            raise ValueError(f"{self.name}: batch_norm_batches cannot be negative")
         if self.average_epochs > 0 and self.batch_norm_batches == 0:
             raise ValueError(f"{self.name}: averaged weights need batch_norm_batches > 0 to re-estimate their statistics")
 
