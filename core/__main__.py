@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "corpus": ("core.data.cli", "build or inspect the training corpus"),
     "splits": ("core.knowledge.cli", "print the zero-shot splits"),
     "train": ("core.training.cli", "train a model from a configuration"),
+    "label-prior": ("core.training.prior_cli", "keep training windows in a checkpoint for the label prior"),
     "evaluate": ("core.evaluation.cli", "zero-shot evaluation of a checkpoint"),
     "classify": ("core.recognition.cli", "rank labels for videos or skeleton files"),
 }

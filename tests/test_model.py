@@ -186,15 +186,66 @@ def test_class_logits_take_the_mean_of_the_best_valid_prototypes() -> None:
     assert torch.allclose(logits, torch.tensor([[(1.0 + 0.6) / 2 / 0.5, 0.0]]))
 
 
+def _unit_rows(rng: np.random.Generator, rows: int) -> np.ndarray:
+    values = rng.normal(size=(rows, 384))
+    return values / np.linalg.norm(values, axis=-1, keepdims=True)
+
+
 def test_probabilities_combine_both_branches_into_one_distribution() -> None:
     model = SkeletonContext(TINY).eval()
     rng = np.random.default_rng(0)
-    unit = lambda n: (lambda a: a / np.linalg.norm(a, axis=-1, keepdims=True))(rng.normal(size=(n, 384)))  # noqa: E731
+    unit = lambda rows: _unit_rows(rng, rows)  # noqa: E731
     classes = ClassPrototypes.from_arrays(["a", "b", "c"], [unit(2), unit(5), unit(1)], [unit(3), unit(1), unit(4)])
     with torch.no_grad():
         probabilities = model.probabilities(model(_skeletons(5)), classes)
     assert probabilities.shape == (5, 3)
     assert torch.allclose(probabilities.sum(-1), torch.ones(5), atol=1e-5)
+
+
+def test_the_label_prior_is_each_labels_mean_logit_over_the_kept_windows_and_demotes_a_hub() -> None:
+    from core.model.label_prior import with_label_prior
+
+    plain = SkeletonContext(TINY).eval()
+    model = with_label_prior(plain, _skeletons(6, seed=1))
+    assert model.config.prior_windows == 6 and model.prior_spatial.shape == (6, 384)
+    for name, value in plain.state_dict().items():  # the network itself is untouched
+        assert torch.equal(model.state_dict()[name], value), name
+    rng = np.random.default_rng(0)
+    # "hub" is the direction every kept window points to: it fits any motion about equally well
+    hub = torch.nn.functional.normalize(model.prior_spatial.float().mean(0), dim=0).numpy()[None]
+    hub_temporal = torch.nn.functional.normalize(model.prior_temporal.float().mean(0), dim=0).numpy()[None]
+    classes = ClassPrototypes.from_arrays(["hub", "other"], [hub, _unit_rows(rng, 2)], [hub_temporal, _unit_rows(rng, 2)])
+    with torch.no_grad():
+        outputs = model(_skeletons(4, seed=2))
+        raw = model.branch_logits(outputs, classes)
+        primed = model.with_prior(classes)
+        stored = {"spatial": model.prior_spatial.float(), "temporal": model.prior_temporal.float()}
+        expected = [branch - model.branch_logits(stored, classes)[i].mean(0) for i, branch in enumerate(raw)]
+        for got, want in zip(model.branch_logits(outputs, primed), expected):
+            assert torch.allclose(got, want, atol=1e-5)
+        assert bool((primed.prior[:, 0] > primed.prior[:, 1]).all())  # the hub's prior is the larger
+        # probabilities() applies the prior itself, once: the same with or without it attached first
+        assert torch.allclose(model.probabilities(outputs, classes), model.probabilities(outputs, primed))
+        assert model.probabilities(outputs, classes)[:, 0].mean() < plain.probabilities(outputs, classes)[:, 0].mean()
+    assert plain.with_prior(classes) is classes  # a model without kept windows scores as before
+    with pytest.raises(ValueError, match="at least one window"):
+        with_label_prior(plain, _skeletons(0))
+    with pytest.raises(ValueError, match="prior_windows cannot be negative"):
+        ModelConfig(prior_windows=-1)
+
+
+def test_a_checkpoint_keeps_the_label_prior_and_one_without_it_loads_as_before(tmp_path) -> None:
+    from core.model.label_prior import with_label_prior
+
+    plain = SkeletonContext(TINY).eval()
+    save_checkpoint(tmp_path / "plain.safetensors", plain, {})
+    loaded, _ = load_checkpoint(tmp_path / "plain.safetensors")
+    assert loaded.config.prior_windows == 0 and not any(name.startswith("prior_") for name in loaded.state_dict())
+    kept = with_label_prior(plain, _skeletons(3))
+    save_checkpoint(tmp_path / "prior.safetensors", kept, {})
+    again, _ = load_checkpoint(tmp_path / "prior.safetensors")
+    assert again.config.prior_windows == 3
+    assert torch.equal(again.prior_spatial, kept.prior_spatial) and torch.equal(again.prior_temporal, kept.prior_temporal)
 
 
 def test_prototype_sentences_use_descriptions_only_when_asked() -> None:

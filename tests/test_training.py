@@ -109,7 +109,10 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
                                   "depth": True, "body_joints": "all", "canonical_bones": False, "tempo": [1.0, 1.0],
                                   "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
-                                  "backbone": "trained in this run"}
+                                  "prior_windows": 512, "backbone": "trained in this run"}
+    # the label prior: one window of each training clip (fewer than 512), embedded by the trained model
+    assert model.config.prior_windows == len(task.subset("train"))
+    assert torch.allclose(model.prior_spatial.float().norm(dim=-1), torch.ones(len(task.subset("train"))), atol=1e-3)
     records = _read_log(tmp_path / "straight" / "train_log.jsonl")
     assert [r["epoch"] for r in records if r.get("stage") == "context"] == [1, 2]
     assert all("validation_zsl" in r for r in records if r.get("stage") == "context")
@@ -245,12 +248,26 @@ def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
     bank = tmp_path / "ntu_bank.safetensors"
     assert main(["train", "--build-text-bank", str(bank), "--corpus", str(folder)]) == 0
     code = main(["train", "--config", "tiny", "--split", "ntu55-5", "--corpus", str(folder), "--text-bank", str(bank),
-                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3"])
+                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3", "--prior-windows", "0"])
     assert code == 0
-    model, metadata = load_checkpoint(tmp_path / "ntu" / "model.safetensors")
+    path = tmp_path / "ntu" / "model.safetensors"
+    model, metadata = load_checkpoint(path)
     assert metadata["split"] == "ntu55-5" and len(metadata["train_actions"]) == 55
     assert len(metadata["unseen_actions"]) == 5
     assert model.config.window_s == 3.0  # the recogniser cuts 3 s windows for it
+    assert model.config.prior_windows == 0 and metadata["recipe"]["prior_windows"] == 0
+    # a checkpoint trained without the label prior gets it afterwards, from its own split's training clips
+    assert main(["label-prior", "--checkpoint", str(path), "--corpus", str(folder), "--windows", "2",
+                 "--out", str(tmp_path / "prior.safetensors")]) == 0
+    primed, primed_metadata = load_checkpoint(tmp_path / "prior.safetensors")
+    assert primed.config.prior_windows == 2 and primed_metadata["recipe"]["prior_windows"] == 2
+    assert primed.config.window_s == 3.0 and primed_metadata["train_actions"] == metadata["train_actions"]
+    for name, value in model.state_dict().items():
+        assert torch.equal(primed.state_dict()[name], value), name
+    assert main(["label-prior", "--checkpoint", str(path), "--corpus", str(folder), "--windows", "0"]) == 2
+    assert "--windows must be at least 1" in capsys.readouterr().err
+    assert main(["label-prior", "--checkpoint", str(tmp_path / "absent.safetensors"), "--corpus", str(folder)]) == 2
+    assert "model file not found" in capsys.readouterr().err
 
 
 def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
@@ -262,6 +279,8 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "window_s must be positive" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--tempo", "2", "1", "--corpus", str(require_data("ntu"))]) == 2
     assert "tempo needs 0 < low <= high" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--prior-windows", "-1", "--corpus", str(require_data("ntu"))]) == 2
+    assert "prior_windows cannot be negative" in capsys.readouterr().err
 
 
 class _RunsCode:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
@@ -43,6 +43,10 @@ class ModelConfig:
     kpd_hidden: int = 64
     token_hidden: int | None = None  # the CPM motion token's width (None: the backbone's channels)
     linear_projection: bool = False
+    # Training windows whose embeddings the model file keeps, so that at inference every label is
+    # scored against how well it matches an ordinary training window (SkeletonContext.with_prior;
+    # core.model.label_prior fills them). 0: none, as in checkpoints saved before it existed.
+    prior_windows: int = 0
 
     @property
     def backbone_kind(self) -> str:
@@ -53,6 +57,8 @@ class ModelConfig:
             raise ValueError(f"unknown prototypes {self.prototypes!r}; expected one of {PROTOTYPE_KINDS}")
         if not self.window_s > 0:
             raise ValueError(f"window_s must be positive, got {self.window_s}")
+        if self.prior_windows < 0:
+            raise ValueError(f"prior_windows cannot be negative, got {self.prior_windows}")
         if self.window // self.backbone.time_stride < 2:
             raise ValueError(f"window {self.window} is too short for a time stride of {self.backbone.time_stride}")
 
@@ -88,6 +94,13 @@ class SkeletonContext(nn.Module):
             channels, config.embed_dim, config.kpd_hidden, learned=config.use_kpd, linear=config.linear_projection
         )
         self.temporal = MotionToken(channels, config.embed_dim, config.token_hidden) if config.use_cpm else None
+        for branch in self.branches if config.prior_windows else ():  # half precision: a mean logit needs no more
+            self.register_buffer(f"prior_{branch}", torch.zeros(config.prior_windows, config.embed_dim, dtype=torch.float16))
+
+    @property
+    def branches(self) -> tuple[str, ...]:
+        """The embedding branches this model outputs, in the order their logits come."""
+        return ("spatial", "temporal") if self.temporal is not None else ("spatial",)
 
     def forward(self, skeletons: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(N, M, T, 25, 3)`` -> spatial/temporal embeddings, skeleton token, joint importance, features."""
@@ -105,14 +118,30 @@ class SkeletonContext(nn.Module):
         return out
 
     def branch_logits(self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes) -> list[torch.Tensor]:
-        """One ``(N, C)`` logit matrix per active branch."""
+        """One ``(N, C)`` logit matrix per active branch, less the classes' prior when they carry one."""
         config = self.config
         logits = [class_logits(outputs["spatial"], classes.spatial, classes.spatial_valid, config.top_k, config.temperature)]
         if "temporal" in outputs:
             logits.append(
                 class_logits(outputs["temporal"], classes.temporal, classes.temporal_valid, config.top_k, config.temperature)
             )
+        if classes.prior is not None:
+            logits = [branch - prior for branch, prior in zip(logits, classes.prior)]
         return logits
+
+    @torch.no_grad()
+    def with_prior(self, classes: ClassPrototypes) -> ClassPrototypes:
+        """``classes`` with their prior: each one's mean logit over the stored training windows.
+
+        Some descriptions sit near every motion and would win for any window (hubs); read against
+        what an ordinary training window scores, a label wins by fitting this window better than
+        it fits most. Unchanged when the model keeps no windows or the prior is already there.
+        """
+        if not self.config.prior_windows or classes.prior is not None:
+            return classes
+        stored = {branch: getattr(self, f"prior_{branch}").float() for branch in self.branches}
+        prior = torch.stack([logits.mean(0) for logits in self.branch_logits(stored, classes)])
+        return replace(classes, prior=prior)
 
     def probabilities(
         self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes, logit_bias: torch.Tensor | None = None,
@@ -122,7 +151,7 @@ class SkeletonContext(nn.Module):
         ``logit_bias`` ``(C,)`` is added to every branch's logits first (calibrated stacking: the
         labels a model never trained on get a lift, see core.recognition.recognizer).
         """
-        logits = self.branch_logits(outputs, classes)
+        logits = self.branch_logits(outputs, self.with_prior(classes))
         return combine_branches(logits if logit_bias is None else [branch + logit_bias for branch in logits])
 
 

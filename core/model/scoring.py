@@ -33,6 +33,9 @@ class ClassPrototypes:
     spatial_valid: torch.Tensor
     temporal: torch.Tensor
     temporal_valid: torch.Tensor
+    # ``(branches, C)``: each class's mean logit over the model's stored training windows
+    # (SkeletonContext.with_prior), subtracted from its logits at inference; None while training.
+    prior: torch.Tensor | None = None
 
     @classmethod
     def from_arrays(cls, names: list[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> "ClassPrototypes":
@@ -47,6 +50,7 @@ class ClassPrototypes:
             self.spatial_valid.to(device),
             self.temporal.to(device),
             self.temporal_valid.to(device),
+            None if self.prior is None else self.prior.to(device),
         )
 
 

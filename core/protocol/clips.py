@@ -68,6 +68,20 @@ def clip_windows(clips: LabelledClips, policy: WindowPolicy) -> tuple[torch.Tens
     return torch.from_numpy(np.stack(windows)), np.asarray(owners, dtype=np.int64)
 
 
+def sampled_windows(clips: LabelledClips, policy: WindowPolicy, count: int, seed: int) -> torch.Tensor:
+    """``count`` windows, one from each of ``count`` clips drawn at random (fewer when there are
+    fewer clips): a sample spread over the actions and sources as the clips hold them."""
+    if len(clips) == 0:
+        raise ValueError("no clips to take windows from")
+    generator = np.random.default_rng(seed)
+    picked = generator.choice(len(clips), size=min(count, len(clips)), replace=False)
+    sample = LabelledClips([clips.sequences[i] for i in picked], [clips.actions[i] for i in picked],
+                           [clips.fps[i] for i in picked])
+    windows, owners = clip_windows(sample, policy)
+    one_per_clip = [int(generator.choice(np.flatnonzero(owners == clip))) for clip in range(len(sample))]
+    return windows[torch.as_tensor(one_per_clip)]
+
+
 def pool_by_clip(
     probabilities: torch.Tensor, owners: np.ndarray, clips: int, pooling: str = DEFAULT_POOLING
 ) -> torch.Tensor:

@@ -176,8 +176,9 @@ class Recognizer:
         return [tuple(vectors[[row[s] for s in branches[branch]]] for branch in _BRANCHES) for branches in per_label]
 
     def label_set(self, labels: Sequence[str], spatial: list[np.ndarray], temporal: list[np.ndarray]) -> LabelSet:
-        """A LabelSet from prototype vectors already computed (e.g. a text bank, or a benchmark)."""
-        classes = ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device)
+        """A LabelSet from prototype vectors already computed (e.g. a text bank, or a benchmark), with
+        the labels' prior computed once for every window it will score."""
+        classes = self.model.with_prior(ClassPrototypes.from_arrays(list(labels), spatial, temporal).to(self.device))
         if self.trained is None or not self.unseen_bias:
             return LabelSet(tuple(labels), classes)
         unseen = [self.vocabulary.name_of(label) not in self.trained for label in labels]

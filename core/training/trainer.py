@@ -25,12 +25,13 @@ from core.model.inference import autocast, class_probabilities, embed_windows
 from core.model.checkpoint import save_checkpoint
 from core.model.cpm import ContextPromptHead, mlm_loss
 from core.model.kpd import calibration_loss
+from core.model.label_prior import with_label_prior
 from core.model.network import ModelConfig, SkeletonContext, combine_branches
 from core.model.scoring import ClassPrototypes
 from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
 from core.recognition.windows import WindowPolicy
-from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip
+from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip, sampled_windows
 from core.training.data import EpochSampler, TrainWindows, mirror_targets
 from core.model.text_bank import TextBank
 
@@ -354,7 +355,7 @@ def train(
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
                "canonical_bones": config.canonical_bones, "tempo": list(config.tempo),
                "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
-               "batch_norm_batches": config.batch_norm_batches}
+               "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
@@ -366,6 +367,9 @@ def train(
         if pretrain_only:
             return backbone_path
     model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
+    if config.prior_windows:
+        windows = sampled_windows(task.subset("train"), WindowPolicy.of(model_config), config.prior_windows, config.seed)
+        model = with_label_prior(model, windows)
     path = out_dir / MODEL_FILE
     # With where a reused backbone came from, so that a checkpoint says how it was trained (the
     # README's backbone-swap runs differ there).

@@ -1,0 +1,52 @@
+"""``python -m core label-prior``: keep a sample of training windows in a checkpoint trained
+without them, so the app and evaluation score its labels against the label prior."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.training.configs import TrainConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", type=Path, required=True, help="model file (model.safetensors)")
+    parser.add_argument("--corpus", type=Path, required=True, help="the corpus folder the checkpoint was trained on")
+    parser.add_argument("--windows", type=int, default=TrainConfig.prior_windows,
+                        help=f"training windows to keep (default {TrainConfig.prior_windows})")
+    parser.add_argument("--out", type=Path, help="where to write the model (default: replace --checkpoint)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.model.checkpoint import CheckpointError
+
+    try:
+        return _run(args)
+    except (CheckpointError, ValueError, FileNotFoundError) as error:
+        print(f"label-prior: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.model.checkpoint import load_checkpoint, save_checkpoint
+    from core.model.label_prior import with_label_prior
+    from core.protocol.clips import sampled_windows
+    from core.protocol.tasks import load_task
+    from core.recognition.windows import WindowPolicy
+
+    if args.windows < 1:
+        raise ValueError(f"--windows must be at least 1, got {args.windows}")
+    model, metadata = load_checkpoint(args.checkpoint, "cpu")
+    if not metadata.get("split"):
+        raise ValueError(f"{args.checkpoint} names no split, so which clips it trained on is unknown")
+    task = load_task(args.corpus, metadata["split"])
+    if sorted(task.train_actions) != sorted(metadata.get("train_actions", task.train_actions)):
+        raise ValueError(f"{args.corpus}'s split {metadata['split']!r} holds other actions than {args.checkpoint} trained on")
+    windows = sampled_windows(task.subset("train"), WindowPolicy.of(model.config), args.windows, int(metadata.get("seed", 0)))
+    model = with_label_prior(model, windows)
+    metadata["recipe"] = {**metadata.get("recipe", {}), "prior_windows": len(windows)}
+    out = args.out or args.checkpoint
+    save_checkpoint(out, model, metadata)
+    print(f"{out}: label prior over {len(windows)} training windows of {metadata['split']!r}")
+    return 0
