@@ -95,7 +95,8 @@ class SkeletonContext(nn.Module):
         )
         self.temporal = MotionToken(channels, config.embed_dim, config.token_hidden) if config.use_cpm else None
         for branch in self.branches if config.prior_windows else ():  # half precision: a mean logit needs no more
-            self.register_buffer(f"prior_{branch}", torch.zeros(config.prior_windows, config.embed_dim, dtype=torch.float16))
+            prior = torch.zeros(config.prior_windows, config.embed_dim, dtype=torch.float16)
+            self.register_buffer(f"prior_{branch}", prior)
 
     @property
     def branches(self) -> tuple[str, ...]:

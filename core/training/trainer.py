@@ -371,9 +371,10 @@ def train(
         windows = sampled_windows(task.subset("train"), WindowPolicy.of(model_config), config.prior_windows, config.seed)
         model = with_label_prior(model, windows)
     path = out_dir / MODEL_FILE
-    # With where a reused backbone came from, so that a checkpoint says how it was trained (the
-    # README's backbone-swap runs differ there).
-    recipe = {**options, "backbone": backbone_source}
+    # With where a reused backbone came from (the README's backbone-swap runs differ there) and the
+    # label prior's windows as kept (fewer than asked when the split has fewer training clips), so
+    # that a checkpoint says how it was trained.
+    recipe = {**options, "prior_windows": model.config.prior_windows, "backbone": backbone_source}
     save_checkpoint(path, model, {
         "split": task.name, "variant": variant, "config": config.name, "seed": config.seed,
         "train_actions": task.train_actions, "validation_actions": task.validation_actions,
