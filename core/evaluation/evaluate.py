@@ -48,16 +48,10 @@ def _joined(*embedded: Embedded) -> Embedded:
     return {key: torch.cat([part[key] for part in parts]) for key in parts[0]}, np.concatenate(owners)
 
 
-def _check_trained_on(metadata: dict[str, Any], task: ZeroShotTask) -> None:
-    trained = metadata.get("train_actions")
-    if trained is not None and sorted(trained) != sorted(task.train_actions):
-        raise ValueError(f"the model was trained on another split ({metadata.get('split')!r}) than {task.name!r}")
-
-
 def supervised_check(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
     """Top-1/top-5 of held-out test clips of trained actions (Penn Action's official test half for the
     shipped model), ranked among every trained action: what the model learnt, not zero-shot."""
-    _check_trained_on(metadata, task)
+    task.check_trained_on(metadata)
     clips = task.subset("test_seen")
     if len(clips) == 0:
         raise ValueError(f"split {task.name!r} holds no test clips of its trained actions to check")
@@ -71,7 +65,7 @@ def supervised_check(model: SkeletonContext, metadata: dict[str, Any], task: Zer
 
 def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
     """ZSL top-1/top-5 on unseen actions; GZSL S/U/H with the offset chosen on calibration data only."""
-    _check_trained_on(metadata, task)
+    task.check_trained_on(metadata)
     unseen_clips = task.subset("test_unseen")
     if len(unseen_clips) == 0 or not task.unseen_actions:
         raise ValueError(f"split {task.name!r} has no unseen test samples to evaluate on")

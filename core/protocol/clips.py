@@ -6,6 +6,7 @@ Training (core.training) and evaluation (core.evaluation) both read these; neith
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -47,6 +48,13 @@ class ZeroShotTask:
 
     def subset(self, name: str) -> LabelledClips:
         return self.subsets.get(name, LabelledClips())
+
+    def check_trained_on(self, metadata: dict[str, Any]) -> None:
+        """Refuse a checkpoint (its metadata) trained on other actions than this task's trained ones;
+        one that does not record them passes."""
+        trained = metadata.get("train_actions")
+        if trained is not None and sorted(trained) != sorted(self.train_actions):
+            raise ValueError(f"the model was trained on another split ({metadata.get('split')!r}) than {self.name!r}")
 
 
 def clip_windows(clips: LabelledClips, policy: WindowPolicy) -> tuple[torch.Tensor, np.ndarray]:

@@ -30,10 +30,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from core.model.checkpoint import load_checkpoint, save_checkpoint
-    from core.model.label_prior import with_label_prior
-    from core.protocol.clips import sampled_windows
     from core.protocol.tasks import load_task
-    from core.recognition.windows import WindowPolicy
+    from core.training.trainer import with_training_prior
 
     if args.windows < 1:
         raise ValueError(f"--windows must be at least 1, got {args.windows}")
@@ -41,12 +39,11 @@ def _run(args: argparse.Namespace) -> int:
     if not metadata.get("split"):
         raise ValueError(f"{args.checkpoint} names no split, so which clips it trained on is unknown")
     task = load_task(args.corpus, metadata["split"])
-    if sorted(task.train_actions) != sorted(metadata.get("train_actions", task.train_actions)):
-        raise ValueError(f"{args.corpus}'s split {metadata['split']!r} holds other actions than {args.checkpoint} trained on")
-    windows = sampled_windows(task.subset("train"), WindowPolicy.of(model.config), args.windows, int(metadata.get("seed", 0)))
-    model = with_label_prior(model, windows)
-    metadata["recipe"] = {**metadata.get("recipe", {}), "prior_windows": len(windows)}
+    task.check_trained_on(metadata)
+    model = with_training_prior(model, task, args.windows, int(metadata.get("seed", 0)))
+    kept = model.config.prior_windows
+    metadata["recipe"] = {**metadata.get("recipe", {}), "prior_windows": kept}
     out = args.out or args.checkpoint
     save_checkpoint(out, model, metadata)
-    print(f"{out}: label prior over {len(windows)} training windows of {metadata['split']!r}")
+    print(f"{out}: label prior over {kept} training windows of {metadata['split']!r}")
     return 0

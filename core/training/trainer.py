@@ -338,6 +338,14 @@ def _pretrained_backbone(
     return backbone_state, "trained in this run"
 
 
+def with_training_prior(model: SkeletonContext, task: ZeroShotTask, count: int, seed: int) -> SkeletonContext:
+    """``model`` keeping ``count`` of the task's training windows for the label prior, one from each
+    of as many clips drawn with ``seed``: what the trainer stores, and ``python -m core label-prior``
+    adds to a checkpoint trained before."""
+    windows = sampled_windows(task.subset("train"), WindowPolicy.of(model.config), count, seed)
+    return with_label_prior(model, windows)
+
+
 def train(
     task: ZeroShotTask, bank: TextBank, config: TrainConfig, variant: str, out_dir: Path, device: torch.device,
     resume: bool = False, backbone_path: Path | None = None, pretrain_only: bool = False, quiet: bool = False,
@@ -368,8 +376,7 @@ def train(
             return backbone_path
     model = train_context(task, bank, config, model_config, backbone_state, device, out_dir, log, resume)
     if config.prior_windows:
-        windows = sampled_windows(task.subset("train"), WindowPolicy.of(model_config), config.prior_windows, config.seed)
-        model = with_label_prior(model, windows)
+        model = with_training_prior(model, task, config.prior_windows, config.seed)
     path = out_dir / MODEL_FILE
     # With where a reused backbone came from (the README's backbone-swap runs differ there) and the
     # label prior's windows as kept (fewer than asked when the split has fewer training clips), so
