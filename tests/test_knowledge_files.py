@@ -226,3 +226,11 @@ def test_every_family_has_at_least_two_actions_with_data(vocabulary) -> None:
     with_data = vocabulary.action_sources()
     for family, members in vocabulary.families.items():
         assert sum(member in with_data for member in members) >= 2, family
+
+
+def test_the_repeated_actions_are_exercises_with_data_and_leave_one_off_movements_alone(vocabulary) -> None:
+    """Training loops only these clips (core.training.repetitions); a once-off movement looped would be wrong."""
+    with_data = vocabulary.action_sources()
+    assert {"squat down", "push-up", "jumping jacks", "lunge"} <= vocabulary.repeated
+    assert all(name in with_data for name in vocabulary.repeated)
+    assert not vocabulary.repeated & {"sit down", "stand up", "throw", "falling down", "pick up"}

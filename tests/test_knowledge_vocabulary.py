@@ -204,3 +204,23 @@ def test_families_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
     root = _write_knowledge(tmp_path / "b", {"extra.json": [ENTRY, DRINK]})
     (root / "families.json").write_text(json.dumps({"everyday": ["draw x", "drink water"]}))
     assert _load_quietly(root).families == {"everyday": ["draw x", "drink water"]}
+
+
+@pytest.mark.parametrize(("repeated", "message"), [
+    (["draw x", "draw y"], r"names 'draw y', which is not an action"),
+    (["draw x", "draw x"], r"lists an action twice"),
+    ({"draw x": True}, r"must be a list of action names"),
+])
+def test_repeated_action_errors_name_the_file(tmp_path: Path, repeated, message: str) -> None:
+    root = _write_knowledge(tmp_path, {"extra.json": [ENTRY, DRINK]})
+    (root / "repeated.json").write_text(json.dumps(repeated))
+    with pytest.raises(VocabularyError, match=message) as error:
+        _load_quietly(root)
+    assert "repeated.json" in str(error.value)
+
+
+def test_repeated_actions_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
+    assert _load_quietly(_write_knowledge(tmp_path / "a", {"extra.json": [ENTRY, DRINK]})).repeated == frozenset()
+    root = _write_knowledge(tmp_path / "b", {"extra.json": [ENTRY, DRINK]})
+    (root / "repeated.json").write_text(json.dumps(["draw x"]))
+    assert _load_quietly(root).repeated == {"draw x"}

@@ -165,3 +165,48 @@ def test_tempo_cuts_windows_over_more_or_fewer_seconds_and_is_off_by_default(mon
     assert np.array_equal(tempo[7][0], tempo[7][0]) and not np.array_equal(tempo[0][0], first[0])
     with pytest.raises(ValueError, match="tempo"):
         data.TrainWindows(clips, ["stand"], WindowPolicy(2.0, 16), seed=0, tempo=(1.5, 1.0))
+
+
+def test_a_repetition_is_played_forward_and_back_at_a_slower_pace_without_a_jump() -> None:
+    from core.training.repetitions import played_on
+
+    down = np.zeros((20, 25, 3), np.float32)
+    down[:, :, 1] = np.linspace(0.0, -1.0, 20)[:, None]  # one way down, as a clip may hold
+    rng = np.random.default_rng(0)
+    looped, fps = played_on(down, 15.0, 6.0, rng, pace=(1.2, 1.5))
+    assert 10.0 <= fps <= 12.5 and looped.shape[1] / fps >= 6.0
+    height = looped[0, :, 0, 1]
+    assert np.abs(np.diff(height)).max() <= 1.0 / 19 + 1e-6  # no jump where the loop turns
+    assert height.min() == -1.0 and (height == 0.0).sum() >= 2  # back up and down again
+    single = down[:1]
+    assert played_on(single, 15.0, 6.0, rng)[0].shape == (1, 1, 25, 3)
+    with pytest.raises(ValueError, match="pace"):
+        played_on(down, 15.0, 6.0, rng, pace=(1.5, 1.0))
+
+
+def test_only_the_repeated_actions_windows_are_cut_from_a_set_of_repetitions(monkeypatch) -> None:
+    from core.recognition.windows import WindowPolicy
+    from core.protocol.clips import LabelledClips
+    from core.training import data
+
+    clips = LabelledClips()
+    clips.add(_moving_sequence(3, 30), "squat down", 15.0)
+    clips.add(_moving_sequence(4, 30), "sit down", 15.0)
+    lengths = []
+    real_cut = data.training_window
+
+    def recording_cut(sequence, fps, policy, rng, seen_as=None):
+        lengths.append(np.asarray(sequence).shape[-3] / fps)
+        return real_cut(sequence, fps, policy, rng, seen_as)
+
+    monkeypatch.setattr(data, "training_window", recording_cut)
+    windows = data.TrainWindows(clips, ["squat down", "sit down"], WindowPolicy(2.0, 16), seed=0,
+                                repeat_share=1.0, repeated=frozenset({"squat down", "walking"}))
+    for key in range(20):
+        windows[key]
+    squat, sit = lengths[0::2], lengths[1::2]  # key k is clip k % 2
+    assert min(squat) >= 6.0 and max(sit) == min(sit) == 2.0  # 30 frames at 15 fps, as recorded
+    off = data.TrainWindows(clips, ["squat down", "sit down"], WindowPolicy(2.0, 16), seed=0)
+    plain = data.TrainWindows(clips, ["squat down", "sit down"], WindowPolicy(2.0, 16), seed=0,
+                              repeated=frozenset({"squat down"}))
+    assert np.array_equal(off[1][0], plain[1][0]) and np.array_equal(off[0][0], plain[0][0])

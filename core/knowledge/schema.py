@@ -127,6 +127,17 @@ def check_label_map(label_map: Any, where: str) -> None:
                 _check_lowercase_text(target, f"{where}: {source} {label!r}")
 
 
+def check_repeated(repeated: Any, where: str, actions: set[str]) -> None:
+    """The repeated actions are a list of known action names, each once."""
+    if not isinstance(repeated, list):
+        raise VocabularyError(f"{where} must be a list of action names")
+    for name in repeated:
+        if name not in actions:
+            raise VocabularyError(f"{where} names {name!r}, which is not an action")
+    if len(set(repeated)) != len(repeated):
+        raise VocabularyError(f"{where} lists an action twice")
+
+
 def check_families(families: Any, where: str, actions: set[str]) -> None:
     """Families are {family name: [two or more known actions]}, and no action is in two families.
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.knowledge.schema import NTU_CLASSES, VocabularyError, check_entries, check_families, check_label_map
+from core.knowledge.schema import NTU_CLASSES, VocabularyError, check_entries, check_families, check_label_map, check_repeated
 from core.skeleton.layout import parts_to_joint_mask
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
@@ -85,7 +85,8 @@ class Vocabulary:
     """All known actions, looked up by canonical name or alias, plus dataset label mapping."""
 
     def __init__(self, actions: list[Action], label_map: dict[str, dict[str, str | None]],
-                 styles: dict[str, str], families: dict[str, list[str]] | None = None) -> None:
+                 styles: dict[str, str], families: dict[str, list[str]] | None = None,
+                 repeated: list[str] | None = None) -> None:
         self.actions: dict[str, Action] = {}
         for action in actions:
             if action.name in self.actions:
@@ -94,6 +95,9 @@ class Vocabulary:
         self.label_map = label_map
         self.styles = styles
         self.families = families or {}
+        # Actions people do as back-to-back repetitions (a set of squats), not once (sitting down):
+        # training may play such a clip on in a loop (core.training.repetitions).
+        self.repeated = frozenset(repeated or ())
         self._lookup, self.alias_conflicts = self._build_lookup()
 
     def _build_lookup(self) -> tuple[dict[str, str], list[str]]:
@@ -195,6 +199,13 @@ def _load_families(directory: Path, actions: list[Action]) -> dict[str, list[str
     return families
 
 
+def _load_repeated(directory: Path, actions: list[Action]) -> list[str]:
+    path = directory / "repeated.json"
+    repeated = _read_json(path) if path.exists() else []
+    check_repeated(repeated, str(path), {action.name for action in actions})
+    return repeated
+
+
 def _load_styles(directory: Path) -> dict[str, str]:
     path = directory / "styles.json"
     styles = _read_json(path) if path.exists() else {}
@@ -210,7 +221,8 @@ def _load_cached(directory: Path) -> Vocabulary:
     label_map = _read_json(label_map_path)
     check_label_map(label_map, str(label_map_path))
     actions = _load_actions(directory)
-    vocabulary = Vocabulary(actions, label_map, _load_styles(directory), _load_families(directory, actions))
+    vocabulary = Vocabulary(actions, label_map, _load_styles(directory), _load_families(directory, actions),
+                            _load_repeated(directory, actions))
     if missing := vocabulary.missing_targets():
         warnings.warn(f"label-map actions without knowledge: {missing}",
                       VocabularyWarning, stacklevel=3)

@@ -13,6 +13,7 @@ from core.recognition.windows import WindowPolicy, training_window
 from core.skeleton.transforms import mirror
 from core.training.camera_views import lifted_view
 from core.training.augment import augment
+from core.training.repetitions import played_on
 
 
 def mirror_targets(classes: list[str], twin_of: Callable[[str], str | None]) -> list[int]:
@@ -39,12 +40,15 @@ class TrainWindows(torch.utils.data.Dataset):
     ``tempo`` (low, high) cuts each window over the policy's seconds times a factor drawn
     log-uniformly between them, into the same frames: below 1 a part of a repetition played
     slower, above 1 more of it played faster, as people on camera move slower or faster than the
-    corpus's short clips (which are stretched to fill a window) taught.
+    corpus's short clips (which are stretched to fill a window) taught. With ``repeat_share`` that
+    share of the windows of the ``repeated`` classes is cut from the clip played on as a set of
+    repetitions (core.training.repetitions).
     """
 
     def __init__(
         self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = 0.26,
         mirror_to: list[int] | None = None, lifted_share: float = 0.0, tempo: tuple[float, float] = (1.0, 1.0),
+        repeat_share: float = 0.0, repeated: frozenset[str] = frozenset(),
     ) -> None:
         if not 0 < tempo[0] <= tempo[1]:
             raise ValueError(f"tempo range must be positive and ordered, got {tempo}")
@@ -61,6 +65,8 @@ class TrainWindows(torch.utils.data.Dataset):
         self.mirror_to = mirror_to
         self.lifted_share = lifted_share
         self.tempo = tempo
+        self.repeat_share = repeat_share
+        self.repeated = frozenset(position[name] for name in repeated if name in position)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -73,8 +79,11 @@ class TrainWindows(torch.utils.data.Dataset):
         if self.tempo != (1.0, 1.0):
             factor = float(np.exp(rng.uniform(np.log(self.tempo[0]), np.log(self.tempo[1]))))
             policy = replace(policy, duration_s=policy.duration_s * factor)
-        window = training_window(self.sequences[index], self.fps[index], policy, rng, seen_as)
         label = self.labels[index]
+        sequence, fps = self.sequences[index], self.fps[index]
+        if self.repeat_share > 0 and label in self.repeated and rng.random() < self.repeat_share:
+            sequence, fps = played_on(sequence, fps, 3 * policy.duration_s, rng)
+        window = training_window(sequence, fps, policy, rng, seen_as)
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
             window, label = mirror(window), self.mirror_to[label]
         return torch.from_numpy(augment(window, rng, self.max_angle)), label
