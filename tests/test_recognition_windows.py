@@ -82,10 +82,11 @@ def test_a_body_is_absent_before_it_appears() -> None:
     assert np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
 
 
-@pytest.mark.parametrize("face_camera, canonical_bones", [(True, False), (False, False), (True, True)])
-def test_training_windows_are_inference_windows(face_camera: bool, canonical_bones: bool) -> None:
+@pytest.mark.parametrize("face_camera, canonical_bones, level",
+                         [(True, False, False), (False, False, False), (True, True, False), (True, False, True)])
+def test_training_windows_are_inference_windows(face_camera: bool, canonical_bones: bool, level: bool) -> None:
     policy = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8, face_camera=face_camera,
-                          canonical_bones=canonical_bones)
+                          canonical_bones=canonical_bones, level=level)
     clip = linear_clip(60, 15.0)
     times = frame_times(60, 15.0)
     start = np.random.default_rng(7).uniform(0.0, times[-1] - policy.duration_s)
@@ -110,6 +111,28 @@ def test_a_model_trained_on_canonical_bones_gets_them_at_inference_and_old_model
     clip = linear_clip(60, 15.0)
     times = frame_times(60, 15.0)
     plain = prepared_window(clip, times, 0.0, replace(policy, canonical_bones=False))
+    assert not np.allclose(prepared_window(clip, times, 0.0, policy), plain)
+
+
+def test_a_model_trained_levelled_gets_level_windows_at_inference_and_old_models_do_not() -> None:
+    from core.skeleton.transforms import rotate, rotation_matrix
+
+    config = ModelConfig(level=True)
+    policy = WindowPolicy.of(config)
+    assert policy.level
+    old = config.to_dict()
+    old.pop("level")
+    assert not WindowPolicy.of(ModelConfig.from_dict(old)).level
+    from core.skeleton.layout import JOINT
+
+    upright = linear_clip(60, 15.0)
+    for name, height in (("left_ankle", -1.0), ("right_ankle", -1.0), ("spine_base", 0.0), ("spine_shoulder", 0.5)):
+        upright[..., JOINT[name], 1] = height  # a long axis standing straight up
+        upright[..., JOINT[name], 0] = upright[..., JOINT["spine_base"], 0]
+        upright[..., JOINT[name], 2] = upright[..., JOINT["spine_base"], 2]
+    clip = rotate(upright, rotation_matrix(np.array([0.4, 0.0, 0.0])))
+    times = frame_times(60, 15.0)
+    plain = prepared_window(clip, times, 0.0, replace(policy, level=False))
     assert not np.allclose(prepared_window(clip, times, 0.0, policy), plain)
 
 

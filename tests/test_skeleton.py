@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from core.skeleton.layout import BODY_PARTS, BONES, JOINT, JOINT_NAMES, KINEMATIC_TREE, MIRROR_PERMUTATION, parts_to_joint_mask
 from core.skeleton.proportions import CANONICAL_BONE_LENGTHS
 from core.skeleton.transforms import (
+    LEVEL_MAX_TILT_DEG,
     body_frame,
+    levelled,
     mirror,
     normalize,
     resample,
@@ -142,6 +144,38 @@ def test_normalize_keeps_a_lean_and_turns_the_body_to_face_the_camera() -> None:
     assert hips.mean(0)[0] > 0 and abs(hips.mean(0)[2]) < 0.05 * np.linalg.norm(hips.mean(0))
     assert torso_length(out) == pytest.approx(1.0, abs=1e-4)
     np.testing.assert_allclose(out[0, JOINT["spine_mid"]], 0.0, atol=1e-5)
+
+
+def _long_axis_from_vertical_deg(sequence: np.ndarray) -> np.ndarray:
+    feet = (sequence[:, JOINT["left_ankle"]] + sequence[:, JOINT["right_ankle"]]) / 2
+    axis = sequence[:, JOINT["spine_shoulder"]] - feet
+    return np.degrees(np.arccos(axis[:, 1] / np.linalg.norm(axis, axis=-1)))
+
+
+@pytest.mark.parametrize("pitch, roll", [(0.35, 0.0), (-0.3, 0.2), (0.0, -0.4)])
+def test_levelled_stands_up_a_body_leaning_a_little_as_a_whole(pitch: float, roll: float) -> None:
+    upright = normalize(_moving_sequence(5, 20))
+    tilted = rotate(upright, rotation_matrix(np.array([pitch, 0.0, roll])))
+    assert np.median(_long_axis_from_vertical_deg(tilted)) > 15.0
+    out = levelled(tilted)
+    assert np.median(_long_axis_from_vertical_deg(out)) < 2.0
+    np.testing.assert_allclose(levelled(upright), upright, atol=0.03)  # already standing: nearly untouched
+    lengths = np.linalg.norm(out - out[:, :1], axis=-1)
+    np.testing.assert_allclose(lengths, np.linalg.norm(tilted - tilted[:, :1], axis=-1), atol=1e-5)  # a rotation
+
+
+def test_levelled_leaves_lying_bodies_absent_frames_and_empty_clips_alone() -> None:
+    lying = rotate(normalize(_moving_sequence(2)), rotation_matrix(np.array([np.radians(LEVEL_MAX_TILT_DEG + 5), 0.0, 0.0])))
+    np.testing.assert_array_equal(levelled(lying), lying)
+    two = np.zeros((2, 12, 25, 3), np.float32)
+    two[0] = rotate(normalize(_moving_sequence(4)), rotation_matrix(np.array([0.3, 0.0, 0.0])))
+    two[1, 3:] = two[0, 3:] + 1.0
+    two[0, :2] = 0.0
+    out = levelled(two)
+    assert np.all(out[0, :2] == 0) and np.all(out[1, :3] == 0) and np.abs(out[1, 3:]).sum() > 0
+    assert np.median(_long_axis_from_vertical_deg(out[0, 2:])) < 2.0
+    empty = np.zeros((4, 25, 3), np.float32)
+    np.testing.assert_array_equal(levelled(empty), empty)
 
 
 def test_normalize_without_facing_keeps_the_cameras_view_and_still_centres_and_sizes() -> None:

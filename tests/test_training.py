@@ -107,8 +107,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     model, metadata = load_checkpoint(straight)
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
-                                  "depth": True, "body_joints": "all", "canonical_bones": False, "tempo": [1.0, 1.0],
-                                  "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
+                                  "depth": True, "body_joints": "all", "canonical_bones": False, "level": False, "tempo": [1.0, 1.0],
+                                  "repeat_share": 0.0, "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
                                   "prior_windows": len(task.subset("train")), "backbone": "trained in this run"}
     # the label prior: one window of each training clip (fewer than 512), embedded by the trained model
     assert model.config.prior_windows == len(task.subset("train"))
@@ -279,6 +279,8 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "window_s must be positive" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--tempo", "2", "1", "--corpus", str(require_data("ntu"))]) == 2
     assert "tempo needs 0 < low <= high" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--repeat-share", "1.5", "--corpus", str(require_data("ntu"))]) == 2
+    assert "repeat_share must be between 0 and 1" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--prior-windows", "-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "prior_windows cannot be negative" in capsys.readouterr().err
 

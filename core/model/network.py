@@ -38,6 +38,9 @@ class ModelConfig:
     # Whether every window's bodies get the same bones before the network sees them
     # (core.model.inputs.prepare_window). Checkpoints saved before it existed load with it off.
     canonical_bones: bool = False
+    # Whether every window's bodies are stood up when they lean a little as a whole
+    # (core.skeleton.transforms.levelled). Checkpoints saved before it existed load with it off.
+    level: bool = False
     top_k: int = 3
     temperature: float = 0.1
     kpd_hidden: int = 64

@@ -40,6 +40,7 @@ class WindowPolicy:
     min_poses: int = MIN_POSES
     face_camera: bool = True  # off for a network without depth (BackboneConfig.depth): the camera's view is kept
     canonical_bones: bool = False  # every body given the same bones first (ModelConfig.canonical_bones)
+    level: bool = False  # a body leaning a little as a whole stood up first (ModelConfig.level)
 
     def __post_init__(self) -> None:
         if not (self.duration_s > 0 and self.stride_s > 0 and self.frames >= 1 and self.min_poses >= 1):
@@ -49,11 +50,11 @@ class WindowPolicy:
     def of(cls, config: ModelConfig) -> "WindowPolicy":
         """The policy the model was trained with (its window seconds and frames, its view)."""
         return cls(config.window_s, config.window, face_camera=config.backbone.depth,
-                   canonical_bones=config.canonical_bones)
+                   canonical_bones=config.canonical_bones, level=config.level)
 
     def prepare(self, window: np.ndarray) -> np.ndarray:
         """A cut window as the network's input (core.model.inputs.prepare_window, this policy's way)."""
-        return prepare_window(window, self.frames, self.face_camera, self.canonical_bones)
+        return prepare_window(window, self.frames, self.face_camera, self.canonical_bones, self.level)
 
 
 def frame_times(frames: int, fps: float) -> np.ndarray:

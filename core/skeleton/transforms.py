@@ -14,6 +14,11 @@ _EPS = 1e-6
 # The feet decide which way a body faces when their mean forward reach is at least this share
 # of the hip-plus-shoulder line's length (both on the ground plane).
 FACING_FEET_MIN = 0.1
+# ``levelled`` stands a body's long axis up only when it leans less than this from vertical: a
+# standing person seen by a tilted camera or rebuilt with a tilted depth, not a lying or falling one.
+LEVEL_MAX_TILT_DEG = 35.0
+# ...measured over the frames where the body is most stretched out (this share of them).
+LEVEL_FRAME_SHARE = 0.2
 
 
 def as_bodies(sequence: np.ndarray) -> np.ndarray:
@@ -152,6 +157,39 @@ def retarget(sequence: np.ndarray, lengths: dict[str, float]) -> np.ndarray:
         out[..., child, :] = out[..., parent, :] + lengths[JOINT_NAMES[child]] * unit
     out = np.where(present_frames(bodies)[..., None, None], out, 0.0).astype(np.float32)
     return _like_input(out, sequence)
+
+
+def levelled(sequence: np.ndarray, max_tilt_deg: float = LEVEL_MAX_TILT_DEG) -> np.ndarray:
+    """Every body turned so that the first one's long axis is vertical, when it leans less than ``max_tilt_deg``.
+
+    The long axis runs from between the ankles to the top of the spine, over the frames where it
+    is longest (the body most upright). A person standing in front of a phone comes out leaning
+    10-25 degrees after the lifter rebuilds the depth (measured on the real clips; MediaPipe's
+    own world landmarks lean less), and Kinect cameras look down at their subjects: neither is
+    the motion. A body whose axis leans more than the limit (lying, falling, a push-up) keeps
+    its tilt, so gravity still tells those apart.
+    """
+    bodies = as_bodies(sequence)
+    main = bodies[0][present_frames(bodies)[0]].astype(np.float64)
+    if len(main) == 0:
+        return _like_input(bodies.copy(), sequence)
+    feet = (main[:, JOINT["left_ankle"]] + main[:, JOINT["right_ankle"]]) / 2
+    axes = main[:, JOINT["spine_shoulder"]] - feet
+    lengths = np.linalg.norm(axes, axis=1)
+    longest = axes[lengths >= np.quantile(lengths, 1.0 - LEVEL_FRAME_SHARE)].mean(axis=0)
+    norm = np.linalg.norm(longest)
+    if norm < _EPS:
+        return _like_input(bodies.copy(), sequence)
+    axis = longest / norm
+    if np.degrees(np.arccos(np.clip(axis[1], -1.0, 1.0))) >= max_tilt_deg:
+        return _like_input(bodies.copy(), sequence)
+    turn = np.cross(axis, [0.0, 1.0, 0.0])  # sin(angle) times the unit rotation axis
+    sine = np.linalg.norm(turn)
+    if sine < _EPS:
+        return _like_input(bodies.copy(), sequence)
+    cross = np.array([[0.0, -turn[2], turn[1]], [turn[2], 0.0, -turn[0]], [-turn[1], turn[0], 0.0]])
+    rotation = np.eye(3) + cross + cross @ cross * ((1.0 - axis[1]) / sine**2)  # Rodrigues: axis onto up
+    return rotate(sequence, rotation)
 
 
 def rotation_matrix(angles_rad: np.ndarray) -> np.ndarray:

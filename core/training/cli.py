@@ -32,9 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-depth", action="store_true", help="the network sees the image plane only (no depth)")
     parser.add_argument("--canonical-bones", action="store_true",
                         help="give every body the same bone lengths before the network sees it")
+    parser.add_argument("--level", action="store_true",
+                        help="stand every window's bodies up when they lean less than 35 degrees as a whole "
+                             "(a tilted camera or depth), recorded in the checkpoint")
     parser.add_argument("--tempo", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="cut each training window over window-s times a factor drawn log-uniformly in "
                              "[LOW, HIGH] (e.g. 0.67 1.5): repetitions slower and faster than the corpus's")
+    parser.add_argument("--repeat-share", type=float, metavar="P",
+                        help="share of the windows of repeated exercises (core/knowledge/repeated.json) cut from "
+                             "the clip played on as a set of repetitions, slower (default: the config's)")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
@@ -65,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # Options whose value, when given, replaces the TrainConfig field of the same name.
 _CONFIG_FIELDS = ("workers", "seed", "window_s", "semantic_smoothing", "unseen_bias", "body_joints", "lifted_share",
-                  "tempo", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows")
+                  "tempo", "repeat_share", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     config = get_config(args.config)
     # Each option given replaces its config field; the config checks the values (TrainConfig.__post_init__).
     overrides = {field: getattr(args, field) for field in _CONFIG_FIELDS if getattr(args, field) is not None}
-    overrides.update({field: True for field in ("mirror", "motion", "canonical_bones") if getattr(args, field)})
+    overrides.update({field: True for field in ("mirror", "motion", "canonical_bones", "level") if getattr(args, field)})
     if args.no_depth:
         overrides["depth"] = False
     if "tempo" in overrides:

@@ -54,6 +54,9 @@ class TrainConfig:
     # top-1 from 35.8 to 36.8 and GZSL H from 23.7 to 29.1 but lowered the real clips' tilt mean from
     # 0.49 / 0.64 to 0.40 / 0.59 (README).
     tempo: tuple[float, float] = (1.0, 1.0)
+    # Share of the windows of repeated actions (core/knowledge/repeated.json) cut from the clip
+    # played on as a set of repetitions at a person's pace (core.training.repetitions).
+    repeat_share: float = 0.0
     # Whether the network sees depth (BackboneConfig.depth). Off: the image plane only, each window in
     # the camera's view (training turns it to any side anyway), so a webcam's guessed depth is unused.
     # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within
@@ -63,6 +66,9 @@ class TrainConfig:
     # so a Kinect v1 skeleton (shoulders 0.8 torso lengths apart) and a lifted webcam one (0.6) differ
     # only in how they move.
     canonical_bones: bool = False
+    # Every window's bodies stood up when they lean less than 35 degrees as a whole (ModelConfig.level):
+    # the tilt a phone's camera and the lifter's depth give a standing person, not the motion.
+    level: bool = False
     # The backbone: "shiftgcn" (``channels``, ``motion``) or "tcn" (core.model.tcn: ``tcn_width``,
     # ``tcn_joint_channels``, ``dropout``).
     backbone: str = "shiftgcn"
@@ -114,6 +120,7 @@ class TrainConfig:
             "unseen_bias": (self.unseen_bias >= 0, "cannot be negative"),
             "lifted_share": (0 <= self.lifted_share <= 1, "must be between 0 and 1"),
             "tempo": (0 < self.tempo[0] <= self.tempo[1], "needs 0 < low <= high"),
+            "repeat_share": (0 <= self.repeat_share <= 1, "must be between 0 and 1"),
             "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
             "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
             "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),
@@ -141,7 +148,7 @@ class TrainConfig:
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
         base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s,
-                           canonical_bones=self.canonical_bones, **token)
+                           canonical_bones=self.canonical_bones, level=self.level, **token)
         return replace(base, **VARIANTS[variant])
 
 

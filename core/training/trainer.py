@@ -85,13 +85,13 @@ def _optimizer(parameters, config: TrainConfig, epochs: int):
 
 
 def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy, seed: int) -> TrainWindows:
-    mirror_to = None
-    if config.mirror:
-        from core.knowledge.vocabulary import load_vocabulary
+    from core.knowledge.vocabulary import load_vocabulary
 
-        mirror_to = mirror_targets(task.train_actions, load_vocabulary().mirror_twin)
+    vocabulary = load_vocabulary()
+    mirror_to = mirror_targets(task.train_actions, vocabulary.mirror_twin) if config.mirror else None
     return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to,
-                        lifted_share=config.lifted_share, tempo=config.tempo)
+                        lifted_share=config.lifted_share, tempo=config.tempo,
+                        repeat_share=config.repeat_share, repeated=vocabulary.repeated)
 
 
 def load_saved_state(path: Path, device: torch.device | str) -> dict:
@@ -361,7 +361,7 @@ def train(
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
-               "canonical_bones": config.canonical_bones, "tempo": list(config.tempo),
+               "canonical_bones": config.canonical_bones, "level": config.level, "tempo": list(config.tempo), "repeat_share": config.repeat_share,
                "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
                "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows}
     log.write(event="start", config=config.name, **options,
