@@ -125,6 +125,7 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu"]) == 0
     report = json.loads((out / "videos.json").read_text())
     assert report["setting"]["window_s"] == TINY.window_s and len(report["clips"]) == 3
+    assert report["setting"]["level"] is False  # the checkpoint's own policy
     assert set(report["summary"]["by_seen"]) == {"unknown"}
     assert "| walk.mp4 | walking | unknown |" in (out / "videos.md").read_text()
     assert main(["--clips", str(tmp_path / "absent.tsv")]) == 2
@@ -139,6 +140,9 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
                  "--untrained-prototypes", "names"]) == 0
     assert json.loads((out / "videos.json").read_text())["setting"]["untrained_prototypes"] == "names"
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--level", "on"]) == 0
+    assert json.loads((out / "videos.json").read_text())["setting"]["level"] is True
 
 
 def test_untrained_labels_can_be_scored_by_name_only_and_trained_ones_keep_their_descriptions():

@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pooling", choices=sorted(POOLINGS), default=DEFAULT_POOLING, help="how window scores are pooled")
     parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
     parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
+    parser.add_argument("--level", choices=("on", "off"),
+                        help="override whether windows are levelled (ModelConfig.level) whatever the checkpoint says (tuning)")
     parser.add_argument("--device", default=None, help="torch device (default: GPU when present)")
     parser.add_argument("--unseen-bias", type=float, metavar="B",
                         help="logit lift for labels the checkpoint never trained on, instead of its own (sweeping it)")
@@ -269,6 +271,8 @@ def _run(args: argparse.Namespace) -> int:
     weights = args.weights or DEFAULT_WEIGHTS
     recognizer = Recognizer.load(weights, device=args.device)
     overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s)) if v is not None}
+    if args.level is not None:
+        overrides["level"] = args.level == "on"
     recognizer.policy = replace(recognizer.policy, **overrides)
     if args.unseen_bias is not None:
         recognizer.unseen_bias = args.unseen_bias
@@ -278,7 +282,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = summarise(results)
     setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
-               "min_poses": recognizer.policy.min_poses, "untrained_prototypes": args.untrained_prototypes}
+               "min_poses": recognizer.policy.min_poses, "level": recognizer.policy.level, "untrained_prototypes": args.untrained_prototypes}
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:
