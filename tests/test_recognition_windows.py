@@ -101,38 +101,30 @@ def test_a_network_without_depth_gets_windows_in_the_cameras_view() -> None:
     assert not plane.face_camera
 
 
-def test_a_model_trained_on_canonical_bones_gets_them_at_inference_and_old_models_do_not() -> None:
-    config = ModelConfig(canonical_bones=True)
-    policy = WindowPolicy.of(config)
-    assert policy.canonical_bones
-    old = config.to_dict()
-    old.pop("canonical_bones")
-    assert not WindowPolicy.of(ModelConfig.from_dict(old)).canonical_bones
-    clip = linear_clip(60, 15.0)
-    times = frame_times(60, 15.0)
-    plain = prepared_window(clip, times, 0.0, replace(policy, canonical_bones=False))
-    assert not np.allclose(prepared_window(clip, times, 0.0, policy), plain)
-
-
-def test_a_model_trained_levelled_gets_level_windows_at_inference_and_old_models_do_not() -> None:
-    from core.skeleton.transforms import rotate, rotation_matrix
-
-    config = ModelConfig(level=True)
-    policy = WindowPolicy.of(config)
-    assert policy.level
-    old = config.to_dict()
-    old.pop("level")
-    assert not WindowPolicy.of(ModelConfig.from_dict(old)).level
+def _leaning_body_clip() -> np.ndarray:
+    """linear_clip with a long axis (ankles to the top of the spine) leaning 23 degrees forward."""
     from core.skeleton.layout import JOINT
+    from core.skeleton.transforms import rotate, rotation_matrix
 
     upright = linear_clip(60, 15.0)
     for name, height in (("left_ankle", -1.0), ("right_ankle", -1.0), ("spine_base", 0.0), ("spine_shoulder", 0.5)):
-        upright[..., JOINT[name], 1] = height  # a long axis standing straight up
+        upright[..., JOINT[name], 1] = height
         upright[..., JOINT[name], 0] = upright[..., JOINT["spine_base"], 0]
         upright[..., JOINT[name], 2] = upright[..., JOINT["spine_base"], 2]
-    clip = rotate(upright, rotation_matrix(np.array([0.4, 0.0, 0.0])))
+    return rotate(upright, rotation_matrix(np.array([0.4, 0.0, 0.0])))
+
+
+@pytest.mark.parametrize("option", ["canonical_bones", "level"])
+def test_a_model_trained_with_a_window_option_gets_it_at_inference_and_old_models_do_not(option: str) -> None:
+    config = ModelConfig(**{option: True})
+    policy = WindowPolicy.of(config)
+    assert getattr(policy, option)
+    old = config.to_dict()
+    old.pop(option)
+    assert not getattr(WindowPolicy.of(ModelConfig.from_dict(old)), option)
+    clip = _leaning_body_clip()
     times = frame_times(60, 15.0)
-    plain = prepared_window(clip, times, 0.0, replace(policy, level=False))
+    plain = prepared_window(clip, times, 0.0, replace(policy, **{option: False}))
     assert not np.allclose(prepared_window(clip, times, 0.0, policy), plain)
 
 
