@@ -66,7 +66,7 @@ class TrainWindows(torch.utils.data.Dataset):
         self.lifted_share = lifted_share
         self.tempo = tempo
         self.repeat_share = repeat_share
-        self.repeated = frozenset(position[name] for name in repeated if name in position)
+        self.repeated_labels = frozenset(position[name] for name in repeated if name in position)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -81,7 +81,7 @@ class TrainWindows(torch.utils.data.Dataset):
             policy = replace(policy, duration_s=policy.duration_s * factor)
         label = self.labels[index]
         sequence, fps = self.sequences[index], self.fps[index]
-        if self.repeat_share > 0 and label in self.repeated and rng.random() < self.repeat_share:
+        if self.repeat_share > 0 and label in self.repeated_labels and rng.random() < self.repeat_share:
             sequence, fps = played_on(sequence, fps, 3 * policy.duration_s, rng)
         window = training_window(sequence, fps, policy, rng, seen_as)
         if self.mirror_to is not None and rng.random() < 0.5 and self.mirror_to[label] >= 0:
