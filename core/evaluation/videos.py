@@ -282,7 +282,8 @@ def _run(args: argparse.Namespace) -> int:
     summary = summarise(results)
     setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
-               "min_poses": recognizer.policy.min_poses, "level": recognizer.policy.level, "untrained_prototypes": args.untrained_prototypes}
+               "min_poses": recognizer.policy.min_poses, "level": recognizer.policy.level,
+               "untrained_prototypes": args.untrained_prototypes}
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:

@@ -159,6 +159,32 @@ def retarget(sequence: np.ndarray, lengths: dict[str, float]) -> np.ndarray:
     return _like_input(out, sequence)
 
 
+def _turning_onto_up(direction: np.ndarray) -> np.ndarray | None:
+    """The rotation taking the unit ``direction`` onto +Y by the shortest way (Rodrigues), or None
+    when it already points straight up."""
+    turn = np.cross(direction, [0.0, 1.0, 0.0])  # sin(angle) times the unit rotation axis
+    sine = np.linalg.norm(turn)
+    if sine < _EPS:
+        return None
+    cross = np.array([[0.0, -turn[2], turn[1]], [turn[2], 0.0, -turn[0]], [-turn[1], turn[0], 0.0]])
+    return np.eye(3) + cross + cross @ cross * ((1.0 - direction[1]) / sine**2)
+
+
+def _levelling(main: np.ndarray, max_tilt_deg: float) -> np.ndarray | None:
+    """The rotation that stands ``main`` (one body's present frames) up, or None when it should keep its tilt."""
+    feet = (main[:, JOINT["left_ankle"]] + main[:, JOINT["right_ankle"]]) / 2
+    axes = main[:, JOINT["spine_shoulder"]] - feet
+    lengths = np.linalg.norm(axes, axis=1)
+    longest = axes[lengths >= np.quantile(lengths, 1.0 - LEVEL_FRAME_SHARE)].mean(axis=0)
+    norm = np.linalg.norm(longest)
+    if norm < _EPS:
+        return None
+    axis = longest / norm
+    if np.degrees(np.arccos(np.clip(axis[1], -1.0, 1.0))) >= max_tilt_deg:
+        return None
+    return _turning_onto_up(axis)
+
+
 def levelled(sequence: np.ndarray, max_tilt_deg: float = LEVEL_MAX_TILT_DEG) -> np.ndarray:
     """Every body turned so that the first one's long axis is vertical, when it leans less than ``max_tilt_deg``.
 
@@ -171,24 +197,9 @@ def levelled(sequence: np.ndarray, max_tilt_deg: float = LEVEL_MAX_TILT_DEG) -> 
     """
     bodies = as_bodies(sequence)
     main = bodies[0][present_frames(bodies)[0]].astype(np.float64)
-    if len(main) == 0:
+    rotation = _levelling(main, max_tilt_deg) if len(main) else None
+    if rotation is None:
         return _like_input(bodies.copy(), sequence)
-    feet = (main[:, JOINT["left_ankle"]] + main[:, JOINT["right_ankle"]]) / 2
-    axes = main[:, JOINT["spine_shoulder"]] - feet
-    lengths = np.linalg.norm(axes, axis=1)
-    longest = axes[lengths >= np.quantile(lengths, 1.0 - LEVEL_FRAME_SHARE)].mean(axis=0)
-    norm = np.linalg.norm(longest)
-    if norm < _EPS:
-        return _like_input(bodies.copy(), sequence)
-    axis = longest / norm
-    if np.degrees(np.arccos(np.clip(axis[1], -1.0, 1.0))) >= max_tilt_deg:
-        return _like_input(bodies.copy(), sequence)
-    turn = np.cross(axis, [0.0, 1.0, 0.0])  # sin(angle) times the unit rotation axis
-    sine = np.linalg.norm(turn)
-    if sine < _EPS:
-        return _like_input(bodies.copy(), sequence)
-    cross = np.array([[0.0, -turn[2], turn[1]], [turn[2], 0.0, -turn[0]], [-turn[1], turn[0], 0.0]])
-    rotation = np.eye(3) + cross + cross @ cross * ((1.0 - axis[1]) / sine**2)  # Rodrigues: axis onto up
     return rotate(sequence, rotation)
 
 

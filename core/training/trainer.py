@@ -361,7 +361,8 @@ def train(
     # The options that change what the network saw: in the log and in the checkpoint's metadata.
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
-               "canonical_bones": config.canonical_bones, "level": config.level, "tempo": list(config.tempo), "repeat_share": config.repeat_share,
+               "canonical_bones": config.canonical_bones, "level": config.level, "tempo": list(config.tempo),
+               "repeat_share": config.repeat_share,
                "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
                "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows}
     log.write(event="start", config=config.name, **options,
