@@ -58,6 +58,9 @@ class TrainConfig:
     # played on as a set of repetitions at a person's pace (core.training.repetitions). Off: 0.5 and
     # 1.0 lowered the real clips' tilt mean from 0.50 / 0.66 to 0.44 / 0.65 and 0.35 / 0.58 (README).
     repeat_share: float = 0.0
+    # Most degrees of pitch and roll a training window's camera is given (core.training.augment): how
+    # far a phone looks up or down or leans, and how far the lifter leans a standing body.
+    max_tilt_deg: float = 15.0
     # Whether the network sees depth (BackboneConfig.depth). Off: the image plane only, each window in
     # the camera's view (training turns it to any side anyway), so a webcam's guessed depth is unused.
     # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within
@@ -124,6 +127,7 @@ class TrainConfig:
             "lifted_share": (0 <= self.lifted_share <= 1, "must be between 0 and 1"),
             "tempo": (0 < self.tempo[0] <= self.tempo[1], "needs 0 < low <= high"),
             "repeat_share": (0 <= self.repeat_share <= 1, "must be between 0 and 1"),
+            "max_tilt_deg": (0 <= self.max_tilt_deg <= 90, "must be between 0 and 90"),
             "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
             "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
             "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),

@@ -12,7 +12,7 @@ from core.protocol.clips import LabelledClips
 from core.recognition.windows import WindowPolicy, training_window
 from core.skeleton.transforms import mirror
 from core.training.camera_views import lifted_view
-from core.training.augment import augment
+from core.training.augment import MAX_TILT_RAD, augment
 from core.training.repetitions import played_on
 
 
@@ -46,7 +46,7 @@ class TrainWindows(torch.utils.data.Dataset):
     """
 
     def __init__(
-        self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = 0.26,
+        self, clips: LabelledClips, classes: list[str], policy: WindowPolicy, seed: int, max_angle: float = MAX_TILT_RAD,
         mirror_to: list[int] | None = None, lifted_share: float = 0.0, tempo: tuple[float, float] = (1.0, 1.0),
         repeat_share: float = 0.0, repeated: frozenset[str] = frozenset(),
     ) -> None:
