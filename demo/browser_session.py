@@ -42,7 +42,7 @@ class BrowserSession:
         self.config = config
         self._clock = clock
         rate = limits.MAX_POSE_MESSAGES_PER_S
-        window_s = config.window_s or recognizer.policy.duration_s
+        window_s = config.window_s or recognizer.policy.history_s
         self.scoring = LiveScoring(recognizer, config, max_frames=math.ceil(window_s * rate) + 1)
         self._identities = IdentityTracker()
         self._allowance = float(rate)

@@ -148,7 +148,7 @@ class SharedRecognizer:
         try:
             recognizer = self.load()
             with self._model_lock:
-                results = recognizer.rank_each(clips) if clips else []
+                results = recognizer.rank_latest(clips) if clips else []
         except Exception as error:  # noqa: BLE001 (every waiting stream hears of it; the worker lives on)
             results = [error] * len(futures)
         spent_s = time.perf_counter() - tic

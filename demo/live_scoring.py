@@ -26,7 +26,7 @@ NOBODY = "Nobody in view: step in front of the camera"
 
 @dataclass(frozen=True)
 class LiveConfig:
-    window_s: float | None = None  # seconds of poses kept and scored; None: the model's window seconds
+    window_s: float | None = None  # seconds of poses kept; None: what the policy's latest moment reads (history_s)
     score_every_s: float = 0.4  # with frames arriving every ~1/15 s this gives >= 2 rankings/s
     min_frames: int = MIN_POSES  # the windowing policy's pose minimum (core.recognition.windows)
     stall_s: float = 2.0  # no frame for this long means the camera stopped
@@ -38,7 +38,7 @@ class LiveScoring:
     def __init__(self, recognizer, config: LiveConfig = LiveConfig(), max_frames: int | None = None) -> None:
         self.recognizer = recognizer
         self.config = config
-        self.window = PoseWindow(config.window_s or recognizer.policy.duration_s, max_frames=max_frames)
+        self.window = PoseWindow(config.window_s or recognizer.policy.history_s, max_frames=max_frames)
         self.label_state = LiveLabels(recognizer)
         self.steady = SteadyRanking()
         self.ranking = None  # the last window's own ranking (where the model looked: joint importance)

@@ -22,7 +22,7 @@ from core.skeleton.slots import slots_of_frames
 
 
 class PoseWindow:
-    """MediaPipe landmarks (pixels of the real, unmirrored view) of the frames received in the last ``seconds``."""
+    """MediaPipe landmarks (pixels of the real, unmirrored view) of the frames that cover the last ``seconds``."""
 
     def __init__(self, seconds: float, max_frames: int | None = None) -> None:
         """``max_frames`` bounds the frames kept whatever their timestamps say (a stream whose
@@ -31,9 +31,10 @@ class PoseWindow:
         self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque(maxlen=max_frames)
 
     def add(self, time_s: float, view: np.ndarray, track_ids: list[int]) -> None:
-        """Append one frame's bodies ``(P, 33, 2)`` and drop frames older than the window."""
+        """Append one frame's bodies ``(P, 33, 2)`` and drop the frames before the window: the
+        oldest kept is the last one at or before its start, so the poses span all of it."""
         self._frames.append((time_s, np.asarray(view, dtype=np.float32), tuple(track_ids)))
-        while self._frames and time_s - self._frames[0][0] > self.seconds:
+        while len(self._frames) > 1 and time_s - self._frames[1][0] >= self.seconds:
             self._frames.popleft()
 
     def clear(self) -> None:

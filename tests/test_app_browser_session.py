@@ -62,6 +62,15 @@ def test_landmarks_become_the_skeleton_the_tracker_path_makes_and_rankings_come_
     assert np.allclose(session.scoring.window.snapshot()(), skeletons_from_landmarks(points, present))
 
 
+def test_the_stream_keeps_the_poses_its_latest_moment_reads_at_every_tempo(recognizer):
+    session, clock = _session(recognizer)
+    session.receive(LABELS)
+    _stream(session, clock, range(60))  # 4 s at 15 frames/s
+    history_s = recognizer.policy.history_s
+    assert history_s == pytest.approx(1.5 * recognizer.policy.duration_s)
+    assert history_s <= session.scoring.window.span_s < history_s + 1 / 15
+
+
 def test_status_says_what_is_missing_once_per_change(recognizer):
     session, clock = _session(recognizer)
     session.receive(LABELS)
@@ -130,10 +139,10 @@ def test_more_messages_per_second_than_a_camera_sends_close_the_session(recogniz
 def test_timestamps_squeezed_together_cannot_grow_the_window_past_its_bound(recognizer):
     session, clock = _session(recognizer)
     rate = limits.MAX_POSE_MESSAGES_PER_S
-    for frame in range(4 * rate):  # 0.1 ms of page time apart
+    for frame in range(5 * rate):  # 0.1 ms of page time apart
         session.receive(STREAM.message(frame, frame * 0.1))
         clock.tick(1 / rate)
-    bound = int(np.ceil(recognizer.policy.duration_s * rate)) + 1
+    bound = int(np.ceil(recognizer.policy.history_s * rate)) + 1
     assert len(session.scoring.window.times()) == bound
 
 

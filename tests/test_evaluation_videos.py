@@ -17,6 +17,7 @@ from core.model.network import ModelConfig, SkeletonContext
 from core.model.shiftgcn import BackboneConfig
 from core.pose.video import VideoPose
 from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
+from core.recognition.windows import MOMENT_TEMPI
 from tests.conftest import require_data
 
 TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
@@ -126,6 +127,7 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     report = json.loads((out / "videos.json").read_text())
     assert report["setting"]["window_s"] == TINY.window_s and len(report["clips"]) == 3
     assert report["setting"]["level"] is False  # the checkpoint's own policy
+    assert report["setting"]["tempi"] == list(MOMENT_TEMPI)  # the recogniser's reading of a moment
     assert set(report["summary"]["by_seen"]) == {"unknown"}
     assert "| walk.mp4 | walking | unknown |" in (out / "videos.md").read_text()
     assert main(["--clips", str(tmp_path / "absent.tsv")]) == 2
@@ -143,6 +145,12 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
                  "--level", "on"]) == 0
     assert json.loads((out / "videos.json").read_text())["setting"]["level"] is True
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--tempi", "1"]) == 0
+    assert json.loads((out / "videos.json").read_text())["setting"]["tempi"] == [1.0]
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--tempi", "0.5", "2"]) == 2
+    assert "tempi must include 1" in capsys.readouterr().err
 
 
 def test_untrained_labels_can_be_scored_by_name_only_and_trained_ones_keep_their_descriptions():

@@ -1,6 +1,6 @@
-"""Ranking several live streams in one pass of the network (Recognizer.rank_each): each clip
-gets the ranking ``rank`` gives it alone, against its own labels; a clip that cannot be ranked
-gets its error and the others are ranked all the same."""
+"""Ranking several live streams in one pass of the network (Recognizer.rank_latest): each clip
+gets the ranking of its latest moment as ``window_scores`` reads it alone, against its own labels;
+a clip that cannot be ranked gets its error and the others are ranked all the same."""
 
 from __future__ import annotations
 
@@ -10,24 +10,26 @@ import pytest
 from tests.test_recognition import encoder, moving_clip, recognizer, weights  # noqa: F401 (fixtures)
 
 
-def test_clips_ranked_together_rank_as_they_do_alone(recognizer):  # noqa: F811
+def test_clips_ranked_together_rank_their_latest_moment_as_alone(recognizer):  # noqa: F811
     first = recognizer.encode_labels(["drink water", "clapping"])
     second = recognizer.encode_labels(["clapping", "juggle three balls", "drink water"])
     clips = [
         (moving_clip(40, seed=1), first, None),
         (moving_clip(25, bodies=2, seed=2), second, np.cumsum(np.full(25, 1 / 15))),
         (np.zeros((30, 25, 3), np.float32), first, None),  # nobody present: nothing to rank
-        (moving_clip(90, seed=3), second, None),  # longer than one window: several windows pooled
+        (moving_clip(120, seed=3), second, None),  # 4 s: its latest moment is read at every tempo
     ]
-    together = recognizer.rank_each(clips)
+    together = recognizer.rank_latest(clips)
     assert isinstance(together[2], ValueError)
     for (skeleton, labels, times), ranking in zip(clips, together):
         if isinstance(ranking, ValueError):
             with pytest.raises(ValueError):
-                recognizer.rank(skeleton, labels, times=times)
+                recognizer.window_scores(skeleton, labels, times=times)[-1]
             continue
-        alone = recognizer.rank(skeleton, labels, times=times)
+        latest = recognizer.window_scores(skeleton, labels, times=times)[-1]
+        alone = latest.ranking(labels.labels)
         assert [label for label, _ in ranking.entries] == [label for label, _ in alone.entries]
         assert np.allclose([p for _, p in ranking.entries], [p for _, p in alone.entries], atol=1e-5)
-        assert np.allclose(ranking.joint_importance, alone.joint_importance, atol=1e-5)
-    assert recognizer.rank_each([]) == []
+        importance = latest.joint_importance / latest.joint_importance.sum()
+        assert np.allclose(ranking.joint_importance, importance, atol=1e-5)
+    assert recognizer.rank_latest([]) == []

@@ -10,7 +10,8 @@ import pytest
 from core.model.network import ModelConfig
 from core.model.shiftgcn import BackboneConfig
 from core.recognition.windows import (
-    POOLINGS, WindowPolicy, cut_window, frame_times, prepared_window, training_window, window_starts,
+    MOMENT_TEMPI, POOLINGS, WindowPolicy, cut_window, frame_times, moment_windows, prepared_window, training_window,
+    window_starts,
 )
 
 POLICY = WindowPolicy(duration_s=2.0, frames=16, stride_s=0.5, min_poses=8)
@@ -66,6 +67,25 @@ def test_sliding_windows_cover_the_tail_and_skip_windows_with_too_few_poses() ->
     sparse[:, 20:60] = 0.0  # nobody from 2.0 to 5.9 s
     # [1.0, 3.0] still holds 10 poses, [1.5, 3.5] only 5; [5.0, 7.0] holds 11, [4.5, 6.5] only 6
     assert window_starts(sparse, times, POLICY) == pytest.approx([0.0, 0.5, 1.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 7.9])
+
+
+def test_a_moment_is_read_at_every_tempo_its_poses_cover_each_ending_where_its_window_ends() -> None:
+    policy = replace(POLICY, tempi=MOMENT_TEMPI)
+    clip, times = linear_clip(100, 10.0), frame_times(100, 10.0)  # 9.9 s, joints moving 0.3 per second
+    assert policy.history_s == pytest.approx(3.0)
+    for start, tempi in ((0.0, (0.75, 1.0)), (0.5, (0.75, 1.0, 1.25)), (1.0, MOMENT_TEMPI), (7.9, MOMENT_TEMPI)):
+        readings = moment_windows(clip, times, start, policy)
+        assert len(readings) == len(tempi)
+        assert all(not np.allclose(a, b) for a, b in zip(readings, readings[1:]))  # more or less motion each
+        for reading, tempo in zip(readings, tempi):
+            np.testing.assert_allclose(reading, prepared_window(clip, times, start + 2.0 - 2.0 * tempo,
+                                                                replace(policy, duration_s=2.0 * tempo)))
+    # the trained tempo alone gives the plain window; a clip shorter than one window is read at it alone
+    np.testing.assert_array_equal(moment_windows(clip, times, 1.0, POLICY)[0], prepared_window(clip, times, 1.0, POLICY))
+    short = linear_clip(10, 10.0)
+    assert len(moment_windows(short, frame_times(10, 10.0), 0.0, policy)) == 1
+    with pytest.raises(ValueError, match="tempi must include 1"):
+        replace(POLICY, tempi=(0.75, 1.5))  # without the trained tempo
 
 
 def test_a_clip_with_fewer_poses_than_the_minimum_is_still_one_window() -> None:

@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
     parser.add_argument("--level", choices=("on", "off"),
                         help="override whether windows are levelled (ModelConfig.level) whatever the checkpoint says (tuning)")
+    parser.add_argument("--tempi", type=float, nargs="+", metavar="F",
+                        help="override the tempi each moment is read at, as factors of the window seconds "
+                             "(1 alone: the trained tempo only; tuning)")
     parser.add_argument("--device", default=None, help="torch device (default: GPU when present)")
     parser.add_argument("--unseen-bias", type=float, metavar="B",
                         help="logit lift for labels the checkpoint never trained on, instead of its own (sweeping it)")
@@ -270,7 +273,8 @@ def _run(args: argparse.Namespace) -> int:
     labels = parse_labels(args.labels) if args.labels else list(dict.fromkeys(c.action for c in clips))
     weights = args.weights or DEFAULT_WEIGHTS
     recognizer = Recognizer.load(weights, device=args.device)
-    overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s)) if v is not None}
+    overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s),
+                                   ("tempi", None if args.tempi is None else tuple(args.tempi))) if v is not None}
     if args.level is not None:
         overrides["level"] = args.level == "on"
     recognizer.policy = replace(recognizer.policy, **overrides)
@@ -283,6 +287,7 @@ def _run(args: argparse.Namespace) -> int:
     setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
                "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
                "min_poses": recognizer.policy.min_poses, "level": recognizer.policy.level,
+               "tempi": list(recognizer.policy.tempi),
                "untrained_prototypes": args.untrained_prototypes}
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}

@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,16 @@ def _bench_cpu_latency(recognizer: Recognizer, names: list[str], no_text: bool, 
         median, p90 = _time(lambda: recognizer.rank(clip, label_set), repeats)
         print(f"  rank() end to end, {len(labels):>3} labels:  {median:6.2f} / {p90:6.2f}  [{_verdict(median, CPU_TARGET_MS)}]")
     label_set = _label_set(recognizer, TEN_LABELS, no_text)
+    stream = _walking_clip(rng, frames=int(round(recognizer.policy.history_s * 30)) + 1)  # a live buffer at 30 frames/s
+    policy = recognizer.policy
+    print(f"  moments read at tempi {', '.join(f'{t:g}' for t in policy.tempi)} (the policy's) and at 1 alone, 10 labels:")
+    for tempi in (policy.tempi, (1.0,)):
+        recognizer.policy = replace(policy, tempi=tempi)
+        clip_ms, _ = _time(lambda: recognizer.rank(clip, label_set), repeats)
+        live_ms, _ = _time(lambda: recognizer.rank_latest([(stream, label_set, None)]), repeats)
+        print(f"    tempi {', '.join(f'{t:g}' for t in tempi):<18} rank() {clip_ms:6.2f} ms; a live ranking (the latest "
+              f"moment of {policy.history_s:.1f} s of poses, rank_latest) {live_ms:6.2f} ms (medians)")
+    recognizer.policy = policy
     model = recognizer.model
     with torch.no_grad():
         outputs = model(window)

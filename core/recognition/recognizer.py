@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ from core.recognition.prompts import label_sentences
 from core.recognition.sources import DEFAULT_FPS
 from core.recognition.validation import check_skeleton
 from core.recognition.windows import (
-    DEFAULT_POOLING, POOLINGS, WindowPolicy, frame_times, prepared_window, window_starts,
+    DEFAULT_POOLING, MOMENT_TEMPI, POOLINGS, WindowPolicy, frame_times, moment_windows, window_starts,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Recognizer:
         self.unseen_bias = float(unseen_bias)
         self.model = model.to(self.device).eval()
         self.window = model.config.window
-        self.policy = WindowPolicy.of(model.config)
+        self.policy = replace(WindowPolicy.of(model.config), tempi=MOMENT_TEMPI)
         self._text_encoder = text_encoder
         self._vocabulary = None
         self._label_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -212,31 +212,33 @@ class Recognizer:
         times: np.ndarray | None = None, batch_size: int = 64,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[WindowScore]:
-        """Every scored sliding window of one clip, in time order (timelines, and ``rank``'s pooling)."""
+        """Every scored sliding window of one clip, in time order (timelines, and ``rank``'s pooling).
+
+        A window's scores are its moment's, read at the policy's tempi (``moment_windows``).
+        """
         bodies = check_skeleton(skeleton)
         times = frame_times(bodies.shape[1], fps) if times is None else np.asarray(times, dtype=np.float64)
         starts = window_starts(bodies, times, self.policy)
+        per_batch = max(1, batch_size // len(self.policy.tempi))
         scores: list[WindowScore] = []
-        for first in range(0, len(starts), batch_size):
-            chunk = starts[first : first + batch_size]
-            windows = np.stack([prepared_window(bodies, times, start, self.policy) for start in chunk])
-            probabilities, importance = self.score_windows(torch.from_numpy(windows), label_set)
-            scores += [WindowScore(start, start + self.policy.duration_s, p, j)
-                       for start, p, j in zip(chunk, probabilities, importance)]
+        for first in range(0, len(starts), per_batch):
+            chunk = starts[first : first + per_batch]
+            readings = [moment_windows(bodies, times, start, self.policy) for start in chunk]
+            outputs = self._forward(torch.from_numpy(np.stack([w for reading in readings for w in reading])))
+            scores += self._moment_scores(outputs, chunk, [len(r) for r in readings], label_set)
             if progress is not None:
                 progress(first + len(chunk), len(starts))
         return scores
 
-    def rank_each(
+    def rank_latest(
         self, clips: Sequence[tuple[np.ndarray, LabelSet, np.ndarray | None]], fps: float = DEFAULT_FPS,
-        pooling: str = DEFAULT_POOLING,
     ) -> list[Ranking | ValueError]:
-        """``rank`` for several clips, each ``(skeleton, its labels, its times or None)``, with the
-        windows of all of them through the network in one batch: the live path's streams ranked
-        together cost far less than one by one. A clip that cannot be ranked gets its ValueError
-        in its place; the others are ranked all the same."""
+        """The latest moment (its last window, as ``window_scores`` reads it) of several clips, each
+        ``(skeleton, its labels, its times or None)``, all through the network in one batch: the live
+        path's streams ranked together cost far less than one by one. A clip that cannot be ranked
+        gets its ValueError in its place; the others are ranked all the same."""
         results: list[Ranking | ValueError | None] = [None] * len(clips)
-        windows, starts_of = [], {}
+        readings, latest = [], {}
         for index, (skeleton, _, times) in enumerate(clips):
             try:
                 bodies = check_skeleton(skeleton)
@@ -244,23 +246,28 @@ class Recognizer:
                 starts = window_starts(bodies, times, self.policy)
                 if not starts:
                     raise ValueError("no window of the clip could be scored")
-                windows += [prepared_window(bodies, times, start, self.policy) for start in starts]
+                readings.append(moment_windows(bodies, times, starts[-1], self.policy))
             except ValueError as error:
                 results[index] = error
                 continue
-            starts_of[index] = starts
-        if windows:
-            outputs = self._forward(torch.from_numpy(np.stack(windows)))
+            latest[index] = starts[-1]
+        if readings:
+            outputs = self._forward(torch.from_numpy(np.stack([w for reading in readings for w in reading])))
         first = 0
-        for index, starts in starts_of.items():
-            part = {key: value[first : first + len(starts)] for key, value in outputs.items()}
-            first += len(starts)
+        for (index, start), reading in zip(latest.items(), readings):
+            part = {key: value[first : first + len(reading)] for key, value in outputs.items()}
+            first += len(reading)
             label_set = clips[index][1]
-            probabilities, importance = self._scores(part, label_set)
-            scores = [WindowScore(start, start + self.policy.duration_s, p, j)
-                      for start, p, j in zip(starts, probabilities, importance)]
-            results[index] = pooled_ranking(scores, label_set.labels, pooling)
+            results[index] = pooled_ranking(self._moment_scores(part, [start], [len(reading)], label_set), label_set.labels)
         return results
+
+    def _moment_scores(self, outputs: dict[str, torch.Tensor], starts: Sequence[float], readings: Sequence[int],
+                       label_set: LabelSet) -> list[WindowScore]:
+        """Each moment's probabilities and joint importance, averaged over its ``readings`` rows of ``outputs``."""
+        probabilities, importance = self._scores(outputs, label_set)
+        bounds = np.cumsum([0, *readings])
+        return [WindowScore(start, start + self.policy.duration_s, probabilities[a:b].mean(axis=0),
+                            importance[a:b].mean(axis=0)) for start, a, b in zip(starts, bounds[:-1], bounds[1:])]
 
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, L)`` and joint importance ``(N, 25)`` for prepared ``(N, 2, T, 25, 3)`` windows."""
