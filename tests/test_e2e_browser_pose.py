@@ -35,11 +35,11 @@ MEASURE_S = 10.0
 WATCH_S = 16.0
 WINDOW_S = 2.0  # the shipped model's window: answers before it has filled once are not counted
 MIN_SHARE = 0.8
-# squat_02 falls short of the 0.8 with the shipped weights: its 2 s windows see a squat's way
-# down as sitting down and its way up as standing up (offline, 38 % of the clip's windows rank squat
-# first with the lifted-view weights, 44 % with the ones before; the browser showed it in 42 % and 53 %
-# of rankings). Asserted at what is measured, not the target.
-MIN_SHARE_OF = {"squat_02.mp4": 0.3}
+# squat_02: a 2 s window sees a squat's way down as sitting down and its way up as standing up; read
+# at four tempi (core.recognition.windows) the browser showed squat in 82, 90 and 87 % of rankings on
+# a quiet machine and 78 % with one core kept busy (42 % at the trained tempo alone). Asserted with
+# room for a loaded machine, below the 0.8, which the quiet runs meet.
+MIN_SHARE_OF = {"squat_02.mp4": 0.7}
 CLIPS = ("squat_02.mp4", "jumping_jacks_02.mp4", "walking_02.mp4")
 SCREENSHOT = REPO_ROOT / "artifacts" / "e2e_browser_pose.png"
 

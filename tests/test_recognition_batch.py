@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
+from core.recognition.recognizer import batch_bucket
 from tests.test_recognition import encoder, moving_clip, recognizer, weights  # noqa: F401 (fixtures)
 
 
@@ -33,3 +35,15 @@ def test_clips_ranked_together_rank_their_latest_moment_as_alone(recognizer):  #
         importance = latest.joint_importance / latest.joint_importance.sum()
         assert np.allclose(ranking.joint_importance, importance, atol=1e-5)
     assert recognizer.rank_latest([]) == []
+
+
+def test_batches_run_at_a_few_bucketed_sizes_and_give_each_window_its_own_scores(recognizer):  # noqa: F811
+    assert [batch_bucket(n) for n in (0, 1, 2, 3, 5, 16, 17, 33, 80)] == [0, 1, 2, 4, 8, 16, 32, 48, 80]
+    assert len({batch_bucket(n) for n in range(1, 161)}) == 14  # not 160 shapes for the backend to keep
+    windows = torch.randn(5, 2, recognizer.window, 25, 3)
+    batched = recognizer._forward(windows)  # run as a batch of 8
+    with torch.inference_mode():
+        alone = recognizer.model(windows)
+    for key, value in batched.items():
+        assert value.shape[0] == 5
+        assert torch.allclose(value.float(), alone[key].float(), atol=1e-5)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO_ROOT / "weights" / "skeletoncontext.safetensors"
 _BRANCHES = ("spatial", "temporal")
+BATCH_STEP = 16  # batch_bucket: powers of two up to it, its multiples above
 MAX_CACHED_LABELS = 2048  # ~40 KB each: bounds a long-running app that sees many typed labels
 
 
@@ -83,6 +84,15 @@ class WindowScore:
     def ranking(self, labels: Sequence[str]) -> Ranking:
         order = np.argsort(-self.probabilities, kind="stable")
         return Ranking([(labels[i], float(self.probabilities[i])) for i in order], self.joint_importance)
+
+
+def batch_bucket(count: int) -> int:
+    """The batch size a forward pass of ``count`` windows runs at: the next power of two up to 16,
+    then the next multiple of 16. The CPU backend (oneDNN) keeps work memory for every batch shape
+    it meets, so live batches of any size grew a server by 1 GB; a few shapes keep it flat."""
+    if count <= BATCH_STEP:
+        return 0 if count == 0 else 1 << (count - 1).bit_length()
+    return -(-count // BATCH_STEP) * BATCH_STEP
 
 
 def pooled_ranking(scores: Sequence[WindowScore], labels: Sequence[str], pooling: str = DEFAULT_POOLING) -> Ranking:
@@ -275,9 +285,12 @@ class Recognizer:
 
     @torch.inference_mode()
     def _forward(self, windows: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The network's outputs for a batch, run at a bucketed batch size (``batch_bucket``)."""
+        count = len(windows)
+        padded = torch.cat([windows, windows[-1:].expand(batch_bucket(count) - count, *windows.shape[1:])])
         with autocast(self.device):
-            outputs = self.model(windows.to(self.device, non_blocking=True))
-        return {key: outputs[key] for key in (*_BRANCHES, "importance") if key in outputs}
+            outputs = self.model(padded.to(self.device, non_blocking=True))
+        return {key: outputs[key][:count] for key in (*_BRANCHES, "importance") if key in outputs}
 
     @torch.inference_mode()
     def _scores(self, outputs: dict[str, torch.Tensor], label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
