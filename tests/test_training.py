@@ -15,7 +15,7 @@ from core.model.cpm import ContextPromptHead
 from core.model.network import SkeletonContext
 from core.training import trainer
 from core.training.configs import VARIANTS, get_config
-from core.recognition.windows import WindowPolicy
+from core.recognition.windows import MOMENT_TEMPI, WindowPolicy
 from core.training.data import TrainWindows
 from core.model.text_bank import MASK_PATTERNS, TextBank, prompt_text
 from tests.conftest import require_data
@@ -109,7 +109,7 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     assert metadata["train_actions"] == task.train_actions and metadata["variant"] == "full"
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
                                   "depth": True, "body_joints": "all", "canonical_bones": False, "level": False, "tempo": [1.0, 1.0],
-                                  "repeat_share": 0.0, "max_tilt_deg": 15.0, "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
+                                  "repeat_share": 0.0, "max_tilt": 0.26, "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
                                   "prior_windows": len(task.subset("train")), "backbone": "trained in this run"}
     # the label prior: one window of each training clip (fewer than 512), embedded by the trained model
     assert model.config.prior_windows == len(task.subset("train"))
@@ -218,9 +218,9 @@ def test_averaging_needs_fresh_batch_norm_statistics_and_fits_the_epochs() -> No
 def test_the_camera_tilt_option_bounds_the_training_windows_view() -> None:
     task = synthetic_task(per_action=2)
     policy = WindowPolicy(2.0, TINY.window)
-    for degrees in (15.0, 40.0):
-        windows = trainer._train_windows(task, replace(TINY, max_tilt_deg=degrees), policy, seed=0)
-        assert windows.max_angle == pytest.approx(math.radians(degrees))
+    assert trainer._train_windows(task, TINY, policy, seed=0).max_angle == 0.26  # what every run before had
+    windows = trainer._train_windows(task, replace(TINY, max_tilt=math.radians(40)), policy, seed=0)
+    assert windows.max_angle == pytest.approx(math.radians(40))
 
 
 def test_a_shared_backbone_is_reused_and_checked(tmp_path, synthetic_bank) -> None:
@@ -249,7 +249,8 @@ def test_an_image_plane_model_is_trained_and_scored_without_depth_and_in_the_cam
                          "full", tmp_path / "plane", torch.device("cpu"), quiet=True)
     model, metadata = load_checkpoint(path)
     assert not model.config.backbone.depth and metadata["recipe"]["depth"] is False
-    assert Recognizer(model, "cpu").policy == WindowPolicy(model.config.window_s, model.config.window, face_camera=False)
+    assert Recognizer(model, "cpu").policy == WindowPolicy(model.config.window_s, model.config.window, face_camera=False,
+                                                           tempi=MOMENT_TEMPI)
 
 
 def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
@@ -291,7 +292,7 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert main(["train", "--config", "tiny", "--repeat-share", "1.5", "--corpus", str(require_data("ntu"))]) == 2
     assert "repeat_share must be between 0 and 1" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--max-tilt", "120", "--corpus", str(require_data("ntu"))]) == 2
-    assert "max_tilt_deg must be between 0 and 90" in capsys.readouterr().err
+    assert "max_tilt must be between 0 and 90 degrees" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--prior-windows", "-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "prior_windows cannot be negative" in capsys.readouterr().err
 

@@ -268,7 +268,8 @@ class Recognizer:
             part = {key: value[first : first + len(reading)] for key, value in outputs.items()}
             first += len(reading)
             label_set = clips[index][1]
-            results[index] = pooled_ranking(self._moment_scores(part, [start], [len(reading)], label_set), label_set.labels)
+            moment = self._moment_scores(part, [start], [len(reading)], label_set)
+            results[index] = pooled_ranking(moment, label_set.labels)
         return results
 
     def _moment_scores(self, outputs: dict[str, torch.Tensor], starts: Sequence[float], readings: Sequence[int],

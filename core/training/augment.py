@@ -24,7 +24,7 @@ from core.pose.noise_profile import (
 from core.skeleton.layout import JOINT
 from core.skeleton.transforms import as_bodies, present_frames, rotate, rotation_matrix
 
-MAX_TILT_RAD = np.radians(15.0)  # pitch and roll: how far a webcam looks up or down, or leans
+MAX_TILT_RAD = 0.26  # about 15 degrees of pitch and roll: how far a webcam looks up or down, or leans
 JOINT_NOISE_P = 0.5
 DEPTH_NOISE_P = 0.5
 HIP_CENTRED_P = 0.3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -41,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat-share", type=float, metavar="P",
                         help="share of the windows of repeated exercises (core/knowledge/repeated.json) cut from "
                              "the clip played on as a set of repetitions, slower (default: the config's)")
-    parser.add_argument("--max-tilt", type=float, metavar="DEG", dest="max_tilt_deg",
-                        help="most degrees of camera pitch and roll given to training windows (default 15)")
+    parser.add_argument("--max-tilt", type=lambda degrees: math.radians(float(degrees)), metavar="DEG", dest="max_tilt",
+                        help="most degrees of camera pitch and roll given to training windows (default about 15)")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
@@ -73,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # Options whose value, when given, replaces the TrainConfig field of the same name.
 _CONFIG_FIELDS = ("workers", "seed", "window_s", "semantic_smoothing", "unseen_bias", "body_joints", "lifted_share",
-                  "tempo", "repeat_share", "max_tilt_deg", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows")
+                  "tempo", "repeat_share", "max_tilt", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from core.model.network import ModelConfig
 from core.model.shiftgcn import BackboneConfig
 from core.model.tcn import TCNConfig
 from core.pose.lifting import LIFT_JOINTS
+from core.training.augment import MAX_TILT_RAD
 
 # Joint sets the temporal-convolution backbone's body stream can read: every NTU joint, or only the
 # 13 the lifter gives (what every 2D source and the app measure; the rest are synthesised from them).
@@ -58,10 +60,11 @@ class TrainConfig:
     # played on as a set of repetitions at a person's pace (core.training.repetitions). Off: 0.5 and
     # 1.0 lowered the real clips' tilt mean from 0.50 / 0.66 to 0.44 / 0.65 and 0.35 / 0.58 (README).
     repeat_share: float = 0.0
-    # Most degrees of pitch and roll a training window's camera is given (core.training.augment): how
-    # far a phone looks up or down or leans, and how far the lifter leans a standing body. 15: 30 gave
-    # the real clips' tilt mean 0.48 / 0.60 and 0.35 / 0.58 (seeds 0, 1) against 0.50 / 0.66 (README).
-    max_tilt_deg: float = 15.0
+    # Most pitch and roll (radians) a training window's camera is given (core.training.augment): how
+    # far a phone looks up or down or leans, and how far the lifter leans a standing body. About 15
+    # degrees: 30 gave the real clips' tilt mean 0.48 / 0.60 and 0.35 / 0.58 (seeds 0, 1) against
+    # 0.50 / 0.66 (README).
+    max_tilt: float = MAX_TILT_RAD
     # Whether the network sees depth (BackboneConfig.depth). Off: the image plane only, each window in
     # the camera's view (training turns it to any side anyway), so a webcam's guessed depth is unused.
     # On by default: with the cpu config, off gave real clips 0.32 / 0.48 against 0.29 / 0.48 (within
@@ -128,7 +131,7 @@ class TrainConfig:
             "lifted_share": (0 <= self.lifted_share <= 1, "must be between 0 and 1"),
             "tempo": (0 < self.tempo[0] <= self.tempo[1], "needs 0 < low <= high"),
             "repeat_share": (0 <= self.repeat_share <= 1, "must be between 0 and 1"),
-            "max_tilt_deg": (0 <= self.max_tilt_deg <= 90, "must be between 0 and 90"),
+            "max_tilt": (0 <= self.max_tilt <= math.pi / 2, "must be between 0 and 90 degrees"),
             "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
             "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
             "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),

@@ -10,7 +10,6 @@ prototypes, as the reference yardstick does. Each stage saves its state after ev
 from __future__ import annotations
 
 import itertools
-import math
 import json
 import pickle
 import time
@@ -93,7 +92,7 @@ def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy
     return TrainWindows(task.subset("train"), task.train_actions, policy, seed, mirror_to=mirror_to,
                         lifted_share=config.lifted_share, tempo=config.tempo,
                         repeat_share=config.repeat_share, repeated=vocabulary.repeated,
-                        max_angle=math.radians(config.max_tilt_deg))
+                        max_angle=config.max_tilt)
 
 
 def load_saved_state(path: Path, device: torch.device | str) -> dict:
@@ -364,7 +363,7 @@ def train(
     options = {"mirror": config.mirror, "balance": config.balance, "motion": config.motion,
                "lifted_share": config.lifted_share, "depth": config.depth, "body_joints": config.body_joints,
                "canonical_bones": config.canonical_bones, "level": config.level, "tempo": list(config.tempo),
-               "repeat_share": config.repeat_share, "max_tilt_deg": config.max_tilt_deg,
+               "repeat_share": config.repeat_share, "max_tilt": config.max_tilt,
                "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
                "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows}
     log.write(event="start", config=config.name, **options,
