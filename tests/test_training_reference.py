@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from core.training.reference import (
-    ReferenceConfig, ReferenceTCN, class_scores, main, measure, summary_table, train_reference,
+    RecognizerModel, ReferenceConfig, ReferenceTCN, class_scores, main, measure, summary_table, train_reference,
 )
 from core.model.text_bank import TextBank
+from tests.test_recognition import encoder, moving_clip  # noqa: F401 (fixture)
 from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 
 FAST = ReferenceConfig(epochs=12, window=16, width=16, batch_size=4, lr=3e-3)
@@ -24,6 +26,17 @@ def test_reference_reads_only_the_fifteen_shared_joints() -> None:
     assert out.shape == (3, 384)
     assert torch.allclose(out.norm(dim=-1), torch.ones(3))
     assert torch.allclose(model(changed), out)
+
+
+def test_the_recogniser_ranks_typed_labels_with_the_yardstick(encoder) -> None:  # noqa: F811
+    """The clips benchmark scores the yardstick through the app's Recognizer (core.training.transfer)."""
+    from core.recognition.recognizer import Recognizer
+
+    torch.manual_seed(0)
+    recognizer = Recognizer(RecognizerModel(ReferenceTCN(width=8).eval(), FAST), "cpu", text_encoder=encoder)
+    ranking = recognizer.rank(moving_clip(60, seed=4), ["drink water", "clapping", "juggle three balls"])
+    assert sorted(label for label, _ in ranking.entries) == ["clapping", "drink water", "juggle three balls"]
+    assert sum(score for _, score in ranking.entries) == pytest.approx(1.0, abs=1e-4)
 
 
 def test_reference_learns_the_training_actions(synthetic_bank) -> None:

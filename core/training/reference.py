@@ -104,6 +104,10 @@ class RecognizerModel(nn.Module):
         spatial = self.network(windows)
         return {"spatial": spatial, "importance": spatial.new_full((len(spatial), NUM_JOINTS), 1.0 / NUM_JOINTS)}
 
+    def with_prior(self, classes: ClassPrototypes) -> ClassPrototypes:
+        """``classes`` unchanged: the yardstick keeps no training windows, so it has no label prior."""
+        return classes
+
     def probabilities(
         self, outputs: dict[str, torch.Tensor], classes: ClassPrototypes, logit_bias: torch.Tensor | None = None,
     ) -> torch.Tensor:
