@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,18 +193,12 @@ def _load_actions(directory: Path) -> list[Action]:
     return actions
 
 
-def _load_families(directory: Path, actions: list[Action]) -> dict[str, list[str]]:
-    path = directory / "families.json"
-    families = _read_json(path) if path.exists() else {}
-    check_families(families, str(path), {action.name for action in actions})
-    return families
-
-
-def _load_repeated(directory: Path, actions: list[Action]) -> list[str]:
-    path = directory / "repeated.json"
-    repeated = _read_json(path) if path.exists() else []
-    check_repeated(repeated, str(path), {action.name for action in actions})
-    return repeated
+def _load_action_groups(path: Path, empty: Any, check: Callable[[Any, str, set[str]], None],
+                        actions: list[Action]) -> Any:
+    """An optional knowledge file that names actions (families, repeated): ``empty`` when absent."""
+    content = _read_json(path) if path.exists() else empty
+    check(content, str(path), {action.name for action in actions})
+    return content
 
 
 def _load_styles(directory: Path) -> dict[str, str]:
@@ -221,8 +216,9 @@ def _load_cached(directory: Path) -> Vocabulary:
     label_map = _read_json(label_map_path)
     check_label_map(label_map, str(label_map_path))
     actions = _load_actions(directory)
-    vocabulary = Vocabulary(actions, label_map, _load_styles(directory), _load_families(directory, actions),
-                            _load_repeated(directory, actions))
+    vocabulary = Vocabulary(actions, label_map, _load_styles(directory),
+                            _load_action_groups(directory / "families.json", {}, check_families, actions),
+                            _load_action_groups(directory / "repeated.json", [], check_repeated, actions))
     if missing := vocabulary.missing_targets():
         warnings.warn(f"label-map actions without knowledge: {missing}",
                       VocabularyWarning, stacklevel=3)
