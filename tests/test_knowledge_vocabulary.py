@@ -184,19 +184,24 @@ def test_normalize_label() -> None:
 DRINK = _entry(name="drink water", aliases=[])
 
 
-@pytest.mark.parametrize(("families", "message"), [
-    ({"draws": ["draw x"]}, r"family 'draws' must list at least 2 actions"),
-    ({"draws": ["draw x", "draw y"]}, r"family 'draws' names 'draw y', which is not an action"),
-    ({"a": ["draw x", "drink water"], "b": ["drink water", "draw x"]}, r"'drink water' is in families 'a' and 'b'"),
-    ({"Draws": ["draw x", "drink water"]}, r"family name must be lowercase"),
-    (["draw x", "drink water"], r"must map family names to lists of actions"),
+@pytest.mark.parametrize(("file_name", "content", "message"), [
+    ("families.json", {"draws": ["draw x"]}, r"family 'draws' must list at least 2 actions"),
+    ("families.json", {"draws": ["draw x", "draw y"]}, r"family 'draws' names 'draw y', which is not an action"),
+    ("families.json", {"a": ["draw x", "drink water"], "b": ["drink water", "draw x"]},
+     r"'drink water' is in families 'a' and 'b'"),
+    ("families.json", {"Draws": ["draw x", "drink water"]}, r"family name must be lowercase"),
+    ("families.json", ["draw x", "drink water"], r"must map family names to lists of actions"),
+    ("repeated.json", ["draw x", "draw y"], r"names 'draw y', which is not an action"),
+    ("repeated.json", ["draw x", "draw x"], r"lists an action twice"),
+    ("repeated.json", {"draw x": True}, r"must be a list of action names"),
 ])
-def test_family_errors_name_the_file_and_the_family(tmp_path: Path, families, message: str) -> None:
+def test_action_group_errors_name_the_file_and_what_is_wrong(tmp_path: Path, file_name: str, content,
+                                                             message: str) -> None:
     root = _write_knowledge(tmp_path, {"extra.json": [ENTRY, DRINK]})
-    (root / "families.json").write_text(json.dumps(families))
+    (root / file_name).write_text(json.dumps(content))
     with pytest.raises(VocabularyError, match=message) as error:
         _load_quietly(root)
-    assert "families.json" in str(error.value)
+    assert file_name in str(error.value)
 
 
 def test_families_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
@@ -204,19 +209,6 @@ def test_families_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
     root = _write_knowledge(tmp_path / "b", {"extra.json": [ENTRY, DRINK]})
     (root / "families.json").write_text(json.dumps({"everyday": ["draw x", "drink water"]}))
     assert _load_quietly(root).families == {"everyday": ["draw x", "drink water"]}
-
-
-@pytest.mark.parametrize(("repeated", "message"), [
-    (["draw x", "draw y"], r"names 'draw y', which is not an action"),
-    (["draw x", "draw x"], r"lists an action twice"),
-    ({"draw x": True}, r"must be a list of action names"),
-])
-def test_repeated_action_errors_name_the_file(tmp_path: Path, repeated, message: str) -> None:
-    root = _write_knowledge(tmp_path, {"extra.json": [ENTRY, DRINK]})
-    (root / "repeated.json").write_text(json.dumps(repeated))
-    with pytest.raises(VocabularyError, match=message) as error:
-        _load_quietly(root)
-    assert "repeated.json" in str(error.value)
 
 
 def test_repeated_actions_load_and_are_empty_without_a_file(tmp_path: Path) -> None:
