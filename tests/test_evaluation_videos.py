@@ -188,3 +188,46 @@ def test_one_real_clip_through_mediapipe_and_the_shipped_weights(tmp_path):
     (result,) = evaluate_clips([row], labels, recognizer, ["stand up"], cache=tmp_path / "cache")
     assert result.rank is not None and result.windows >= 2  # 3.5 s of poses: several 2 s windows
     assert len(result.top) == 3 and sum(p for _, p in result.top) <= 1.0 + 1e-6
+
+
+def test_an_ensemble_averages_its_members_window_probabilities(tmp_path, clips):
+    from core.evaluation.ensemble import Ensemble
+
+    members = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        members.append(Recognizer(SkeletonContext(TINY), device="cpu"))
+    ensemble = Ensemble(members)
+    labels = ["walking", "clapping", "bicep curl"]
+    skeleton = FakeExtractor()(clips.parent / "walk.mp4").skeleton
+    own = [m.window_scores(skeleton, m.encode_labels(labels), 25.0) for m in members]
+    assert not np.allclose(own[0][0].probabilities, own[1][0].probabilities)  # two different networks
+    averaged = ensemble.window_scores(skeleton, ensemble.encode_labels(labels), 25.0)
+    assert [(s.start_s, s.end_s) for s in averaged] == [(s.start_s, s.end_s) for s in own[0]]
+    for window, first, second in zip(averaged, *own):
+        assert np.allclose(window.probabilities, (first.probabilities + second.probabilities) / 2)
+    results = evaluate_clips(read_clips(clips), labels, ensemble, ["walking"], cache=tmp_path / "cache",
+                             extractor=FakeExtractor())
+    assert [r.seen for r in results] == ["seen", "unseen", "unseen"] and results[2].rank is None
+    with pytest.raises(ValueError, match="at least two"):
+        Ensemble(members[:1])
+
+
+def test_the_cli_scores_several_checkpoints_as_one_and_refuses_different_class_lists(tmp_path, clips, capsys,
+                                                                                       monkeypatch):
+    monkeypatch.setattr("core.evaluation.videos.POSE_CACHE", tmp_path / "cache")
+    monkeypatch.setattr("core.evaluation.pose_cache.extract_video", FakeExtractor())
+    paths = []
+    for seed, classes in ((0, ["walking"]), (1, ["walking"]), (2, ["clapping"])):
+        torch.manual_seed(seed)
+        paths.append(tmp_path / f"seed{seed}.safetensors")
+        save_checkpoint(paths[-1], SkeletonContext(TINY), {"train_actions": classes})
+    out = tmp_path / "out"
+    assert main(["--clips", str(clips), "--weights", str(paths[0]), str(paths[1]), "--out", str(out),
+                 "--device", "cpu", "--untrained-prototypes", "names"]) == 0
+    report = json.loads((out / "videos.json").read_text())
+    assert report["setting"]["weights"] == f"{paths[0]}, {paths[1]}" and len(report["clips"]) == 3
+    assert set(report["summary"]["by_seen"]) == {"seen", "unseen"}
+    assert main(["--clips", str(clips), "--weights", str(paths[0]), str(paths[2]), "--out", str(out),
+                 "--device", "cpu"]) == 2
+    assert "trained on different actions" in capsys.readouterr().err

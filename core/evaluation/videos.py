@@ -13,7 +13,8 @@ With 31 clips one answer is 3 points, and a clip whose top two labels are close 
 ``--tilts`` scores every clip again with the camera turned about its horizontal axis by each
 angle (a camera that looks a little more up or down, which no model should care about) and
 reports each and their mean, so that two models can be compared on more than one draw.
-``--untrained-prototypes names`` scores the labels the checkpoint never trained on through their
+``--weights A B ...`` scores the clips with several checkpoints' window probabilities averaged
+(``core.evaluation.ensemble``): whether seeds averaged beat one. ``--untrained-prototypes names`` scores the labels the checkpoint never trained on through their
 names' templates alone, their written descriptions left out: what the descriptions add for the
 actions that are zero-shot.
 
@@ -239,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.evaluation.videos", description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=Path, default=DEFAULT_CLIPS, help=f"clips table (default {DEFAULT_CLIPS})")
     parser.add_argument("--labels", help='labels to rank, ";"- or ","-separated (default: every action of the table)')
-    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: the shipped one)")
+    parser.add_argument("--weights", type=Path, nargs="+", default=None,
+                        help="checkpoint (default: the shipped one); several: their window probabilities averaged "
+                             "(core.evaluation.ensemble; they must have trained on the same actions)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for videos.json and videos.md (default {DEFAULT_OUT})")
     parser.add_argument("--pooling", choices=sorted(POOLINGS), default=DEFAULT_POOLING, help="how window scores are pooled")
     parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
@@ -266,28 +269,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.evaluation.ensemble import Ensemble
     from core.model.checkpoint import read_checkpoint_metadata, training_classes
     from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
 
     clips = read_clips(args.clips)
     labels = parse_labels(args.labels) if args.labels else list(dict.fromkeys(c.action for c in clips))
-    weights = args.weights or DEFAULT_WEIGHTS
-    recognizer = Recognizer.load(weights, device=args.device)
+    weights = args.weights or [DEFAULT_WEIGHTS]
+    members = [Recognizer.load(path, device=args.device) for path in weights]
     overrides = {k: v for k, v in (("duration_s", args.window_s), ("stride_s", args.stride_s),
                                    ("tempi", None if args.tempi is None else tuple(args.tempi))) if v is not None}
     if args.level is not None:
         overrides["level"] = args.level == "on"
-    recognizer.policy = replace(recognizer.policy, **overrides)
-    if args.unseen_bias is not None:
-        recognizer.unseen_bias = args.unseen_bias
-    trained = training_classes(read_checkpoint_metadata(weights)[1])
-    label_set = untrained_by_name(recognizer, labels, trained) if args.untrained_prototypes == "names" else None
+    for member in members:
+        member.policy = replace(member.policy, **overrides)
+        if args.unseen_bias is not None:
+            member.unseen_bias = args.unseen_bias
+    classes = [training_classes(read_checkpoint_metadata(path)[1]) for path in weights]
+    if any(c != classes[0] for c in classes):
+        raise ValueError("the checkpoints trained on different actions, so seen and unseen would differ between them")
+    trained = classes[0]
+    first = members[0]
+    recognizer = first if len(members) == 1 else Ensemble(members)
+    label_set = None
+    if args.untrained_prototypes == "names":
+        by_name = [untrained_by_name(member, labels, trained) for member in members]
+        label_set = by_name[0] if len(members) == 1 else recognizer.label_sets(labels, by_name)
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set)
     summary = summarise(results)
-    setting = {"weights": str(weights), "labels": len(labels), "unseen_bias": recognizer.unseen_bias, "pooling": args.pooling,
-               "window_s": recognizer.policy.duration_s, "stride_s": recognizer.policy.stride_s,
-               "min_poses": recognizer.policy.min_poses, "level": recognizer.policy.level,
-               "tempi": list(recognizer.policy.tempi),
+    setting = {"weights": ", ".join(map(str, weights)), "labels": len(labels), "unseen_bias": first.unseen_bias,
+               "pooling": args.pooling, "window_s": first.policy.duration_s, "stride_s": first.policy.stride_s,
+               "min_poses": first.policy.min_poses, "level": first.policy.level,
+               "tempi": list(first.policy.tempi),
                "untrained_prototypes": args.untrained_prototypes}
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}
