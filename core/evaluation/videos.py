@@ -14,9 +14,9 @@ With 31 clips one answer is 3 points, and a clip whose top two labels are close 
 angle (a camera that looks a little more up or down, which no model should care about) and
 reports each and their mean, so that two models can be compared on more than one draw.
 ``--weights A B ...`` scores the clips with several checkpoints' window probabilities averaged
-(``core.evaluation.ensemble``): whether seeds averaged beat one. ``--untrained-prototypes names`` scores the labels the checkpoint never trained on through their
-names' templates alone, their written descriptions left out: what the descriptions add for the
-actions that are zero-shot.
+(``core.evaluation.ensemble``): whether seeds averaged beat one. ``--untrained-prototypes names``
+scores the labels the checkpoint never trained on through their names' templates alone, their
+written descriptions left out: what the descriptions add for the actions that are zero-shot.
 
 Beside the pooled ranking, each clip's windows also go through the steady-answer rule
 (``core.recognition.smoothing``) as the Video tab's timeline and the live view show them: "shown"
@@ -33,6 +33,7 @@ import math
 import os
 import sys
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def read_clips(path: Path) -> list[ClipRow]:
     return [ClipRow(path.parent / row["file"], row["action"].strip()) for row in rows]
 
 
-def seen_status(action: str, trained: list[str] | None, vocabulary) -> str:
+def seen_status(action: str, trained: Collection[str] | None, vocabulary) -> str:
     """Whether the action, by its canonical name in the vocabulary, is among the trained classes."""
     if trained is None:
         return "unknown"
@@ -102,7 +103,7 @@ def camera_tilted(skeleton: np.ndarray, degrees: float) -> np.ndarray:
     return rotate(skeleton, rotation_matrix(np.array([math.radians(degrees), 0.0, 0.0])))
 
 
-def untrained_by_name(recognizer, labels: list[str], trained: list[str] | None):
+def untrained_by_name(recognizer, labels: list[str], trained: Collection[str] | None):
     """The labels' prototypes with every untrained label's written descriptions left out (its
     name's templates only), trained labels as the app builds them."""
     from core.recognition.prompts import label_sentences
@@ -117,7 +118,7 @@ def untrained_by_name(recognizer, labels: list[str], trained: list[str] | None):
 
 
 def evaluate_clips(
-    clips: list[ClipRow], labels: list[str], recognizer, trained: list[str] | None,
+    clips: list[ClipRow], labels: list[str], recognizer, trained: Collection[str] | None,
     pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
     tilt_deg: float = 0.0, label_set=None,
 ) -> list[ClipResult]:
@@ -270,7 +271,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from core.evaluation.ensemble import Ensemble
-    from core.model.checkpoint import read_checkpoint_metadata, training_classes
     from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
 
     clips = read_clips(args.clips)
@@ -285,11 +285,10 @@ def _run(args: argparse.Namespace) -> int:
         member.policy = replace(member.policy, **overrides)
         if args.unseen_bias is not None:
             member.unseen_bias = args.unseen_bias
-    classes = [training_classes(read_checkpoint_metadata(path)[1]) for path in weights]
-    if any(c != classes[0] for c in classes):
-        raise ValueError("the checkpoints trained on different actions, so seen and unseen would differ between them")
-    trained = classes[0]
     first = members[0]
+    if any(member.trained != first.trained for member in members):
+        raise ValueError("the checkpoints trained on different actions, so seen and unseen would differ between them")
+    trained = first.trained
     recognizer = first if len(members) == 1 else Ensemble(members)
     label_set = None
     if args.untrained_prototypes == "names":

@@ -232,17 +232,17 @@ def clip_duel(corpus, bank: TextBank, config: ReferenceConfig, seed: int, weight
     """Train the yardstick on every action, score it and a checkpoint on the real clips, print both."""
     from core.evaluation.pose_cache import POSE_CACHE
     from core.evaluation.videos import DEFAULT_CLIPS, evaluate_clips, markdown, read_clips, summarise
-    from core.model.checkpoint import read_checkpoint_metadata, training_classes
     from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
 
     task = corpus_task(corpus, ALL_ACTIONS)
     clips = read_clips(DEFAULT_CLIPS)
     labels = list(dict.fromkeys(clip.action for clip in clips))
     weights = weights or DEFAULT_WEIGHTS
+    checkpoint = Recognizer.load(weights, "cpu")
     contenders = {
         "reference": (Recognizer(RecognizerModel(train_reference(task, bank, config, seed), config), "cpu"),
                       task.train_actions),
-        "checkpoint": (Recognizer.load(weights, "cpu"), training_classes(read_checkpoint_metadata(weights)[1])),
+        "checkpoint": (checkpoint, checkpoint.trained),
     }
     out.mkdir(parents=True, exist_ok=True)
     rows = ["| model | clips | top-1 | top-3 | mean rank | seen top-1 / top-3 | unseen top-1 / top-3 |",
