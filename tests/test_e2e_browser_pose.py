@@ -37,8 +37,8 @@ WINDOW_S = 2.0  # the shipped model's window: answers before it has filled once 
 MIN_SHARE = 0.8
 # squat_02: a 2 s window sees a squat's way down as sitting down and its way up as standing up; read
 # at four tempi (core.recognition.windows) the browser showed squat in 82, 90 and 87 % of rankings on
-# a quiet machine and 78 % with one core kept busy (42 % at the trained tempo alone). Asserted with
-# room for a loaded machine, below the 0.8, which the quiet runs meet.
+# a quiet machine and 78 % with one core kept busy (42 % at the trained tempo alone); a later fresh
+# machine, quiet, 72 and 79 %. Asserted with room for that spread, below the 0.8.
 MIN_SHARE_OF = {"squat_02.mp4": 0.7}
 CLIPS = ("squat_02.mp4", "jumping_jacks_02.mp4", "walking_02.mp4")
 SCREENSHOT = REPO_ROOT / "artifacts" / "e2e_browser_pose.png"
