@@ -209,8 +209,11 @@ def test_an_ensemble_averages_its_members_window_probabilities(tmp_path, clips):
     results = evaluate_clips(read_clips(clips), labels, ensemble, ["walking"], cache=tmp_path / "cache",
                              extractor=FakeExtractor())
     assert [r.seen for r in results] == ["seen", "unseen", "unseen"] and results[2].rank is None
-    with pytest.raises(ValueError, match="at least two"):
-        Ensemble(members[:1])
+    alone = Ensemble(members[:1])  # one checkpoint reads exactly as its own recogniser
+    for window, first in zip(alone.window_scores(skeleton, alone.encode_labels(labels), 25.0), own[0]):
+        assert np.allclose(window.probabilities, first.probabilities)
+    with pytest.raises(ValueError, match="at least one"):
+        Ensemble([])
 
 
 def test_the_cli_scores_several_checkpoints_as_one_and_refuses_different_class_lists(tmp_path, clips, capsys,

@@ -289,11 +289,10 @@ def _run(args: argparse.Namespace) -> int:
     if any(member.trained != first.trained for member in members):
         raise ValueError("the checkpoints trained on different actions, so seen and unseen would differ between them")
     trained = first.trained
-    recognizer = first if len(members) == 1 else Ensemble(members)
+    recognizer = Ensemble(members)
     label_set = None
     if args.untrained_prototypes == "names":
-        by_name = [untrained_by_name(member, labels, trained) for member in members]
-        label_set = by_name[0] if len(members) == 1 else recognizer.label_sets(labels, by_name)
+        label_set = recognizer.label_sets(labels, [untrained_by_name(member, labels, trained) for member in members])
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set)
     summary = summarise(results)
     setting = {"weights": ", ".join(map(str, weights)), "labels": len(labels), "unseen_bias": first.unseen_bias,
