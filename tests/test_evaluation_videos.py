@@ -210,7 +210,7 @@ def test_an_ensemble_averages_its_members_window_probabilities(tmp_path, clips):
                              extractor=FakeExtractor())
     assert [r.seen for r in results] == ["seen", "unseen", "unseen"] and results[2].rank is None
     alone = Ensemble(members[:1])  # one checkpoint reads exactly as its own recogniser
-    for window, first in zip(alone.window_scores(skeleton, alone.encode_labels(labels), 25.0), own[0]):
+    for window, first in zip(alone.window_scores(skeleton, alone.encode_labels(labels), 25.0), own[0], strict=True):
         assert np.allclose(window.probabilities, first.probabilities)
     with pytest.raises(ValueError, match="at least one"):
         Ensemble([])
