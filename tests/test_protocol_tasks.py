@@ -40,6 +40,7 @@ def test_all_except_a_source_trains_everything_else_and_keeps_the_official_test_
     task = corpus_task(CORPUS, "all-except:utd-mhad")
     assert task.train_actions == ["clapping", "pour", "walking"] and task.unseen_actions == []
     assert _ids(task.subset("train")) == [0, 1, 2, 4] and _ids(task.subset("test_seen")) == [3]
+    assert task.subset("train").sources == ["kard", "kard", "jhmdb", "jhmdb"]  # what training weighs draws by
     assert split_folder("all-except:utd-mhad") == "all-except-utd-mhad"
 
 
@@ -48,6 +49,7 @@ def test_leaving_a_source_out_makes_all_its_actions_unseen_from_every_source():
     assert task.unseen_actions == ["pour", "walking"]
     assert task.train_actions == ["clapping", "throw"]  # kard's walking is not trained either
     assert _ids(task.subset("train")) == [1, 5] and _ids(task.subset("test_unseen")) == [2, 3, 4]
+    assert task.subset("train").sources == ["kard", "utd-mhad"]
 
 
 def test_an_unknown_source_is_named():

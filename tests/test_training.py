@@ -110,7 +110,8 @@ def test_train_writes_a_model_and_resume_gives_the_same_weights(tmp_path, synthe
     assert metadata["recipe"] == {"mirror": False, "balance": 0.0, "motion": False, "lifted_share": 0.0,
                                   "depth": True, "body_joints": "all", "canonical_bones": False, "level": False, "tempo": [1.0, 1.0],
                                   "repeat_share": 0.0, "max_tilt": 0.26, "semantic_smoothing": 0.0, "average_epochs": 0, "batch_norm_batches": 0,
-                                  "prior_windows": len(task.subset("train")), "backbone": "trained in this run"}
+                                  "prior_windows": len(task.subset("train")), "video_share": 0.0,
+                                  "backbone": "trained in this run"}
     # the label prior: one window of each training clip (fewer than 512), embedded by the trained model
     assert model.config.prior_windows == len(task.subset("train"))
     assert torch.allclose(model.prior_spatial.float().norm(dim=-1), torch.ones(len(task.subset("train"))), atol=1e-3)

@@ -16,7 +16,7 @@ import torch
 from core.skeleton.layout import BODY_PARTS, parts_to_joint_mask
 from core.recognition.windows import WindowPolicy, frame_times, prepared_window
 from core.protocol.clips import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
-from core.training.data import EpochSampler, TrainWindows, mirror_targets
+from core.training.data import EpochSampler, TrainWindows, mirror_targets, sampling_weights
 
 # 40-frame synthetic clips at 10 fps last 4 s: longer than a 2 s window, so starts vary.
 SYNTHETIC_FPS = 10.0
@@ -110,14 +110,37 @@ def test_train_windows_are_prepared_and_reproducible() -> None:
 
 def test_balanced_sampler_evens_out_classes_and_keeps_windows_distinct() -> None:
     labels = [0] * 90 + [1] * 10
-    sampler = EpochSampler(100, seed=2, labels=labels, balance=1.0)
+    sampler = EpochSampler(100, seed=2, weights=sampling_weights(labels, balance=1.0))
     keys = list(sampler)
     assert len(keys) == 100 and len(set(keys)) == 100  # a sample drawn twice still gets new windows
     drawn = [labels[key % 100] for key in keys]
     assert 30 <= drawn.count(1) <= 70  # about half, against 10 % with plain shuffling
     sampler.epoch = 1
     assert list(sampler) != keys
-    assert sorted(k % 100 for k in EpochSampler(100, seed=2, labels=labels, balance=0.0)) == list(range(100))
+    assert sampling_weights(labels, balance=0.0) is None  # plain shuffling
+    assert sorted(k % 100 for k in EpochSampler(100, seed=2)) == list(range(100))
+    with pytest.raises(ValueError, match="99 sampling weights for 100"):
+        EpochSampler(100, seed=2, weights=np.full(99, 1 / 99))
+
+
+def test_video_share_lets_video_carry_a_shared_action_without_changing_how_often_it_comes() -> None:
+    # action 0: 90 lab samples and 10 from video; action 1: lab only; action 2: video only;
+    # action 3: already mostly video (8 of 10).
+    labels = [0] * 100 + [1] * 50 + [2] * 20 + [3] * 10
+    sources = ["kinect"] * 90 + ["film"] * 10 + ["mocap"] * 50 + ["film"] * 20 + ["film"] * 8 + ["kinect"] * 2
+    weights = sampling_weights(labels, 0.0, sources, video_share=0.5, video_sources=frozenset({"film"}))
+    labels_array, video = np.asarray(labels), np.asarray(sources) == "film"
+    for action, count in enumerate([100, 50, 20, 10]):
+        assert weights[labels_array == action].sum() == pytest.approx(count / 180)  # the action as often as before
+    assert weights[(labels_array == 0) & video].sum() == pytest.approx(0.5 * 100 / 180)  # video 10 % -> 50 % of its draws
+    assert np.allclose(weights[labels_array == 3], 1 / 180)  # 80 % video already: left as recorded
+    drawn = [labels[key % 180] == 0 and sources[key % 180] == "film" for key in EpochSampler(180, 4, weights)]
+    assert 35 <= sum(drawn) <= 65  # about 50 of 180 draws, against 10 without
+    balanced = sampling_weights(labels, 1.0, sources, video_share=0.5, video_sources=frozenset({"film"}))
+    assert all(balanced[labels_array == a].sum() == pytest.approx(0.25) for a in range(4))
+    assert balanced[(labels_array == 0) & video].sum() == pytest.approx(0.125)
+    with pytest.raises(ValueError, match="every sample's source"):
+        sampling_weights(labels, 0.0, sources[:-1], video_share=0.5, video_sources=frozenset({"film"}))
 
 
 def test_mirror_targets_swap_sided_twins_and_keep_the_rest() -> None:

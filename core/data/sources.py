@@ -31,6 +31,7 @@ SOURCES: dict[str, tuple[str, ModuleType]] = {
 }
 # The converted packs (a clips.tsv and one .npz per sequence): their readers name each row's subject.
 PACK_SOURCES = {ase.SOURCE, jhmdb.SOURCE, md4fd.SOURCE, motions.SOURCE, posepilot.SOURCE, pushfit.SOURCE}
-# Sources recorded as 2D image joints: their corpus skeletons are the lifter's own output, so the
-# lifter never trains on them (core.training.lifter) and the rest are measured 3D.
+# Sources recorded as 2D image joints of ordinary video (the app's kind of input): their corpus
+# skeletons are the lifter's own output, so the lifter never trains on them (core.training.lifter)
+# and the rest are measured 3D; training can let them carry the actions they share (--video-share).
 LIFTED_SOURCES = {jhmdb.SOURCE, md4fd.SOURCE, motions.SOURCE, penn_action.SOURCE, posepilot.SOURCE, pushfit.SOURCE}

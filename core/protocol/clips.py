@@ -18,22 +18,25 @@ SUBSETS = ("train", "calibration_seen", "calibration_unseen", "test_seen", "test
 
 @dataclass
 class LabelledClips:
-    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names and frame rates.
+    """Sequences ``(T, 25, 3)`` or ``(M, T, 25, 3)`` with their canonical action names, frame rates and sources.
 
-    The frame rate turns frames into seconds, which the fixed-duration windows are cut in.
+    The frame rate turns frames into seconds, which the fixed-duration windows are cut in; the
+    source (a corpus source name, "" when unknown) lets training weigh how its data is drawn.
     """
 
     sequences: list[np.ndarray] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     fps: list[float] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sequences)
 
-    def add(self, sequence: np.ndarray, action: str, fps: float) -> None:
+    def add(self, sequence: np.ndarray, action: str, fps: float, source: str = "") -> None:
         self.sequences.append(sequence)
         self.actions.append(action)
         self.fps.append(float(fps))
+        self.sources.append(source)
 
 
 @dataclass

@@ -42,7 +42,7 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
             if info.source == left_out:
                 continue
             official_test = info.subject in OFFICIAL_TEST_SUBJECTS.get(info.source, ())
-            (held_out if official_test else train).add(corpus.sequence(i), info.action, info.fps)
+            (held_out if official_test else train).add(corpus.sequence(i), info.action, info.fps, info.source)
         return ZeroShotTask(split, sorted(set(train.actions)), [], [], {"train": train, "test_seen": held_out})
     if split.startswith(LEAVE_OUT):
         return _source_left_out(corpus, _known_source(corpus, split.removeprefix(LEAVE_OUT)), split)
@@ -53,7 +53,7 @@ def corpus_task(corpus, split: str) -> ZeroShotTask:
     for name in SUBSETS:
         clips = LabelledClips()
         for i in indices.get(name, []):
-            clips.add(corpus.sequence(i), corpus.index[i].action, corpus.index[i].fps)
+            clips.add(corpus.sequence(i), corpus.index[i].action, corpus.index[i].fps, corpus.index[i].source)
         subsets[name] = clips
     train_actions = sorted(set(subsets["train"].actions))
     return ZeroShotTask(split, train_actions, sorted(zero_shot.validation), sorted(zero_shot.unseen), subsets)
@@ -72,9 +72,9 @@ def _source_left_out(corpus, source: str, name: str) -> ZeroShotTask:
     train, test = LabelledClips(), LabelledClips()
     for i, info in enumerate(corpus.index):
         if info.source == source:
-            test.add(corpus.sequence(i), info.action, info.fps)
+            test.add(corpus.sequence(i), info.action, info.fps, info.source)
         elif info.action not in unseen:
-            train.add(corpus.sequence(i), info.action, info.fps)
+            train.add(corpus.sequence(i), info.action, info.fps, info.source)
     return ZeroShotTask(name, sorted(set(train.actions)), [], sorted(unseen), {"train": train, "test_unseen": test})
 
 

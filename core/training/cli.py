@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="most degrees of camera pitch and roll given to training windows (default about 15)")
     parser.add_argument("--balance", type=float, metavar="B",
                         help="class-balanced sampling, weight count(action)**-B (1: all actions equally often)")
+    parser.add_argument("--video-share", type=float, metavar="S",
+                        help="in actions recorded both from video and by other sensors, the video samples' "
+                             "least share of the action's draws (0: as recorded)")
     parser.add_argument("--lifted-share", type=float, metavar="P",
                         help="share of training windows rebuilt from 2D by the lifter (default: the config's)")
     parser.add_argument("--semantic-smoothing", type=float, metavar="E",
@@ -74,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # Options whose value, when given, replaces the TrainConfig field of the same name.
 _CONFIG_FIELDS = ("workers", "seed", "window_s", "semantic_smoothing", "unseen_bias", "body_joints", "lifted_share",
-                  "tempo", "repeat_share", "max_tilt", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows")
+                  "tempo", "repeat_share", "max_tilt", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows",
+                  "video_share")
 
 
 def run(args: argparse.Namespace) -> int:

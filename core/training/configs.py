@@ -39,6 +39,10 @@ class TrainConfig:
     # Class-balanced sampling: each sample drawn with weight count(action) ** -balance (0: plain
     # shuffling). Off: 0.5 on the cpu config cost 4 points of ZSL top-1, per-action mean unchanged.
     balance: float = 0.0
+    # In every action recorded both from ordinary video (core.data.sources.LIFTED_SOURCES) and by
+    # depth sensors or motion capture, the video samples get at least this share of the action's
+    # draws, the action's total unchanged (core.training.data.sampling_weights). 0: drawn as recorded.
+    video_share: float = 0.0
     # Joint motion as extra backbone input channels (BackboneConfig.motion). Off: on the cpu config it
     # raised mean ZSL top-1 from 43.5 to 46.1 but swung per split (-4 to +16) and cut GZSL H (README).
     motion: bool = False
@@ -134,6 +138,7 @@ class TrainConfig:
             "max_tilt": (0 <= self.max_tilt <= math.pi / 2, "must be between 0 and 90 degrees"),
             "tcn_input_limit": (self.tcn_input_limit >= 0, "cannot be negative"),
             "balance": (0 <= self.balance <= 1, "must be between 0 and 1"),
+            "video_share": (0 <= self.video_share < 1, "must be in [0, 1)"),
             "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),
             "prior_windows": (self.prior_windows >= 0, "cannot be negative"),
         }

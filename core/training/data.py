@@ -59,6 +59,7 @@ class TrainWindows(torch.utils.data.Dataset):
         self.sequences = clips.sequences
         self.fps = clips.fps
         self.labels = [position[name] for name in clips.actions]
+        self.sources = clips.sources
         self.policy = policy
         self.seed = seed
         self.max_angle = max_angle
@@ -89,24 +90,50 @@ class TrainWindows(torch.utils.data.Dataset):
         return torch.from_numpy(augment(window, rng, self.max_angle)), label
 
 
+def sampling_weights(labels: list[int], balance: float = 0.0, sources: list[str] | None = None,
+                     video_share: float = 0.0, video_sources: frozenset[str] = frozenset()) -> np.ndarray | None:
+    """Each sample's chance of being drawn (None: plain shuffling, every sample once an epoch).
+
+    ``balance`` > 0 weighs each sample by ``count(label) ** -balance`` (1: every class equally
+    often). ``video_share`` > 0 changes who carries a class, not how often it comes: in every class
+    recorded both by ``video_sources`` (real video, the app's kind of input) and by other sensors,
+    the video samples get at least that share of the class's draws, the class's total unchanged.
+    """
+    if balance == 0 and video_share == 0:
+        return None
+    labels_array = np.asarray(labels)
+    counts = np.bincount(labels_array)
+    weights = np.ones(len(labels_array), dtype=np.float64)
+    if video_share > 0:
+        if sources is None or len(sources) != len(labels_array):
+            raise ValueError("weighing draws by source needs every sample's source")
+        from_video = np.isin(np.asarray(sources), list(video_sources))
+        video_counts = np.bincount(labels_array, weights=from_video, minlength=len(counts))
+        for label in np.flatnonzero((video_counts > 0) & (video_counts < counts)):
+            if video_counts[label] / counts[label] >= video_share:
+                continue
+            members = labels_array == label
+            weights[members & from_video] = video_share * counts[label] / video_counts[label]
+            weights[members & ~from_video] = (1 - video_share) * counts[label] / (counts[label] - video_counts[label])
+    weights *= counts[labels_array].astype(np.float64) ** -balance
+    return weights / weights.sum()
+
+
 class EpochSampler(torch.utils.data.Sampler[int]):
     """A seeded permutation per epoch, yielding keys ``epoch * size + index``.
 
-    With ``labels`` and ``balance`` > 0 it draws ``size`` samples with replacement instead, each
-    with weight ``count(label) ** -balance`` (1: every class equally often, 0.5: in between), and
-    yields keys ``(epoch * size + draw) * size + index``: still ``index`` modulo ``size``, and a
-    sample drawn twice gets two different windows.
+    With ``weights`` (``sampling_weights``) it draws ``size`` samples with replacement instead, by
+    those weights, and yields keys ``(epoch * size + draw) * size + index``: still ``index`` modulo
+    ``size``, and a sample drawn twice gets two different windows.
     """
 
-    def __init__(self, size: int, seed: int, labels: list[int] | None = None, balance: float = 0.0) -> None:
+    def __init__(self, size: int, seed: int, weights: np.ndarray | None = None) -> None:
+        if weights is not None and len(weights) != size:
+            raise ValueError(f"{len(weights)} sampling weights for {size} samples")
         self.size = size
         self.seed = seed
         self.epoch = 0
-        self.weights = None
-        if labels is not None and balance > 0:
-            counts = np.bincount(labels)
-            weights = counts[np.asarray(labels)].astype(np.float64) ** -balance
-            self.weights = weights / weights.sum()
+        self.weights = weights
 
     def __len__(self) -> int:
         return self.size

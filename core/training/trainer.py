@@ -21,6 +21,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, update_bn
 from tqdm import tqdm
 
+from core.data.sources import LIFTED_SOURCES
 from core.model.inference import autocast, class_probabilities, embed_windows
 from core.model.checkpoint import save_checkpoint
 from core.model.cpm import ContextPromptHead, mlm_loss
@@ -32,7 +33,7 @@ from core.model.shiftgcn import ShiftGCN, masked_body_mean
 from core.training.configs import TrainConfig
 from core.recognition.windows import WindowPolicy
 from core.protocol.clips import ZeroShotTask, clip_windows, pool_by_clip, sampled_windows
-from core.training.data import EpochSampler, TrainWindows, mirror_targets
+from core.training.data import EpochSampler, TrainWindows, mirror_targets, sampling_weights
 from core.model.text_bank import TextBank
 
 MODEL_FILE = "model.safetensors"
@@ -95,6 +96,12 @@ def _train_windows(task: ZeroShotTask, config: TrainConfig, policy: WindowPolicy
                         max_angle=config.max_tilt)
 
 
+def _sampler(dataset: TrainWindows, config: TrainConfig, seed: int) -> EpochSampler:
+    weights = sampling_weights(dataset.labels, config.balance, dataset.sources, config.video_share,
+                               frozenset(LIFTED_SOURCES))
+    return EpochSampler(len(dataset), seed, weights)
+
+
 def load_saved_state(path: Path, device: torch.device | str) -> dict:
     """A state or backbone file this trainer saved: tensors, numbers, text and containers only.
 
@@ -139,7 +146,7 @@ def pretrain_backbone(
         start = state["epoch"] + 1
         log.write(event="resume", stage="pretrain", epoch=start)
     dataset = _train_windows(task, config, WindowPolicy.of(model_config), config.seed)
-    sampler = EpochSampler(len(dataset), config.seed, dataset.labels, config.balance)
+    sampler = _sampler(dataset, config, config.seed)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.pretrain_epochs):
         sampler.epoch = epoch
@@ -245,7 +252,7 @@ def train_context(
         log.write(event="resume", stage="context", epoch=start)
     validation = _validation_probe(task, bank, model_config)
     dataset = _train_windows(task, config, WindowPolicy.of(model_config), config.seed + 1)
-    sampler = EpochSampler(len(dataset), config.seed + 1, dataset.labels, config.balance)
+    sampler = _sampler(dataset, config, config.seed + 1)
     loader = _loader(dataset, sampler, config, device)
     for epoch in range(start, config.context_epochs):
         sampler.epoch = epoch
@@ -365,7 +372,8 @@ def train(
                "canonical_bones": config.canonical_bones, "level": config.level, "tempo": list(config.tempo),
                "repeat_share": config.repeat_share, "max_tilt": config.max_tilt,
                "semantic_smoothing": config.semantic_smoothing, "average_epochs": config.average_epochs,
-               "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows}
+               "batch_norm_batches": config.batch_norm_batches, "prior_windows": config.prior_windows,
+               "video_share": config.video_share}
     log.write(event="start", config=config.name, **options,
               variant=variant, split=task.name, device=str(device), train_clips=len(task.subset("train")),
               classes=len(task.train_actions))
