@@ -13,7 +13,8 @@ import pytest
 from core.__main__ import main
 from core.data import build as build_module
 from core.data.build import build_corpus, compact
-from core.data.corpus import CorpusError, load_corpus
+from core.data.cli import format_action_sources
+from core.data.corpus import CorpusError, SampleInfo, load_corpus
 from core.data.kard import JOINT_ORDER as KARD_ORDER
 from core.data.sample import Sample
 
@@ -115,6 +116,20 @@ def test_cli_build_and_info_print_the_table(small_data, tmp_path, capsys, monkey
     assert "kard" in printed.out and "540" in printed.out
     assert main(["corpus", "info", str(out)]) == 0
     assert "high arm wave 1" in capsys.readouterr().out
+    assert main(["corpus", "info", str(out), "--actions", "sitting down", "bicep curl"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert rows[0].split() == ["sitting", "down", "sit", "down", "0", "1", "kard", "1"]  # the typed name, then the corpus's
+    assert rows[1].endswith("none: not trained")
+
+
+def test_action_sources_split_video_from_other_sensors():
+    samples = [SampleInfo(source, "s1", "x", action, "", 30.0, 40, f"{source}{i}")
+               for i, (source, action) in enumerate([("jhmdb", "throw"), ("kard", "throw"), ("kard", "throw"),
+                                                     ("penn-action", "jump rope")])]
+    table = format_action_sources(samples, ["throwing", "jump rope"], {"throwing": "throw", "jump rope": "jump rope"},
+                                  frozenset({"jhmdb", "penn-action"}))
+    assert [row.split() for row in table.splitlines()[1:]] == [
+        ["throwing", "throw", "1", "2", "jhmdb", "1,", "kard", "2"], ["jump", "rope", "jump", "rope", "1", "0", "penn-action", "1"]]
 
 
 def test_cli_errors_are_one_readable_line(tmp_path, capsys):
