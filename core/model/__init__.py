@@ -1,1 +1,1 @@
-"""The SkeletonContext network: Shift-GCN backbone, KPD spatial branch, CPM temporal branch."""
+"""The SkeletonContext network: a skeleton backbone (temporal convolutions or Shift-GCN), KPD spatial branch, CPM temporal branch."""
