@@ -73,6 +73,30 @@ def test_top_k_zero_shows_every_label_and_rank_of_reports_a_rank(capsys, tmp_pat
     assert record["rank_of"] == {"label": "clapping", "rank": ranked.index("clapping") + 1, "of": 4}
 
 
+def test_timeline_lists_every_window_with_the_steady_answer(capsys, tmp_path, weights):
+    path = tmp_path / "clip.npy"
+    np.save(path, moving_clip(180))  # 6 s at 30 fps: 2 s windows starting every 0.5 s, and the tail
+    args = [str(path), "--labels", "drink water; clapping; sit down", "--weights", str(weights), "--top-k", "2", "--timeline"]
+    code, out, err = _classify(capsys, *args, "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    timeline = record["timeline"]
+    assert [row["start_s"] for row in timeline] == [0.5 * i for i in range(8)] + [round(179 / 30 - 2, 3)]
+    assert all(row["end_s"] == pytest.approx(row["start_s"] + 2.0, abs=0.05) for row in timeline)
+    for row in timeline:
+        scores = [entry["score"] for entry in row["window"]]
+        assert len(scores) == 2 and scores == sorted(scores, reverse=True)
+        assert row["shown"] in {"drink water", "clapping", "sit down", "no clear match"}
+    # the clip's ranking is the mean of its windows' probabilities, as without --timeline
+    code, plain, err = _classify(capsys, *[a for a in args if a != "--timeline"], "--json", "--top-k", "0")
+    ranking = json.loads(plain)["ranking"]
+    assert record["ranking"] == ranking[:2] and "timeline" not in json.loads(plain)
+    code, text, err = _classify(capsys, *args)
+    lines = text.splitlines()
+    windows = lines[lines.index("  windows (seconds: shown | the window's own top labels):") + 1:]
+    assert len([line for line in windows if line.strip()]) == 9 and windows[0].split()[0] == "0.0-2.0"
+
+
 def test_ntu_skeleton_file_is_classified(capsys, weights):
     path = require_data("ntu", "S001C003P008R002A058.skeleton")
     code, out, err = _classify(capsys, str(path), "--labels", TEN_LABELS, "--weights", str(weights), "--json")

@@ -16,7 +16,7 @@ from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SUPPORTED, SkeletonSequence, SourceError, read_sequences
 
 if TYPE_CHECKING:
-    from core.recognition.recognizer import Ranking
+    from core.recognition.recognizer import Ranking, WindowScore
 
 MAX_CLI_LABELS = 1000
 EXIT_INPUT_FAILED = 1
@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per sequence per line")
     parser.add_argument("--mirrored", action="store_true", help="videos are mirror views (NTU RGB videos, selfie cameras)")
     parser.add_argument("--rank-of", metavar="LABEL", help="also report the rank of this label (one of the labels)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also show every sliding window: its top labels and the steady answer shown once it "
+                             "has ended, as the app's Video tab does (a clip with several actions in turn)")
     parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default weights/skeletoncontext.safetensors)")
     parser.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda (default: GPU when present)")
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except (LabelError, OSError) as error:
         return _fail(error, EXIT_USAGE)
 
-    from core.recognition.recognizer import Recognizer
+    from core.recognition.recognizer import Recognizer, pooled_ranking
 
     try:
         recognizer = Recognizer.load(args.weights, device=args.device)
@@ -62,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
             _fail(error, EXIT_INPUT_FAILED)
             continue
         for sequence in sequences:
-            ranking = recognizer.rank(sequence.skeleton, label_set, sequence.fps)
-            _print_ranking(sequence, ranking, args.top_k, rank_of, args.json)
+            scores = recognizer.window_scores(sequence.skeleton, label_set, sequence.fps)
+            ranking = pooled_ranking(scores, label_set.labels)
+            timeline = _timeline(scores, label_set.labels, args.top_k) if args.timeline else None
+            _print_ranking(sequence, ranking, args.top_k, rank_of, args.json, timeline)
     return EXIT_INPUT_FAILED if failures else 0
 
 
@@ -90,7 +95,21 @@ def _rank_of(label: str | None, labels: list[str]) -> str | None:
     return matches[0]
 
 
-def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, rank_of: str | None, as_json: bool) -> None:
+def _timeline(scores: list[WindowScore], labels: list[str], top_k: int) -> list[dict]:
+    """Per window, in time order: its span, its own top labels and the steady answer shown once it has ended."""
+    from core.recognition.smoothing import steady_answers
+
+    answers = steady_answers([score.end_s for score in scores], labels, [score.probabilities for score in scores])
+    rows = []
+    for score, answer in zip(scores, answers):
+        entries = score.ranking(labels).entries
+        rows.append({"start_s": round(score.start_s, 3), "end_s": round(score.end_s, 3), "shown": answer.text,
+                     "window": [{"label": label, "score": round(value, 6)} for label, value in entries[:top_k or None]]})
+    return rows
+
+
+def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, rank_of: str | None, as_json: bool,
+                   timeline: list[dict] | None = None) -> None:
     shown = ranking.top(top_k) if top_k else ranking.entries
     if as_json:
         record = {
@@ -100,6 +119,8 @@ def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, ran
         }
         if rank_of is not None:
             record["rank_of"] = {"label": rank_of, "rank": ranking.rank_of(rank_of), "of": len(ranking.entries)}
+        if timeline is not None:
+            record["timeline"] = timeline
         print(json.dumps(record), flush=True)
         return
     bodies = sequence.skeleton.shape[0]  # check_skeleton keeps only bodies that appear
@@ -111,6 +132,11 @@ def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, ran
         print(f"  {position:>3}. {label:<{width}}  {100 * score:6.2f} %")
     if rank_of is not None:
         print(f"  rank of {rank_of!r}: {ranking.rank_of(rank_of)} of {len(ranking.entries)}")
+    if timeline is not None:
+        print("  windows (seconds: shown | the window's own top labels):")
+        for row in timeline:
+            top = ", ".join(f"{entry['label']} {100 * entry['score']:.0f} %" for entry in row["window"][:3])
+            print(f"  {row['start_s']:6.1f}-{row['end_s']:<6.1f} {row['shown']} | {top}")
     print(flush=True)
 
 
