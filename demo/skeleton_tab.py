@@ -14,7 +14,7 @@ import pandas as pd
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.sources import SKELETON_SUFFIXES, SourceError, read_sequences
 from demo.engine import MAX_LABELS
-from demo.timeline import timeline_frame, window_predictions
+from demo.timeline import named_over_time, timeline_frame, window_predictions
 
 TOP_K = 5
 
@@ -54,7 +54,8 @@ def analyse_skeleton_file(path: str | Path | None, labels_text: str, recognizer)
         top = ", ".join(f"{label} {probability:.0%}" for label, probability in ranking.top(3))
         rows.append((sequence.key or Path(path).name, sequence.skeleton.shape[1], top))
     predictions = window_predictions(scores[0], label_set.labels)
-    message = f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]})."
+    message = (f"{len(sequences)} sequence(s) read; the scores and timeline show the first ({rows[0][0]}). "
+               f"Named over time: {named_over_time(predictions)}")
     return SkeletonResult(
         message,
         dict(rankings[0].top(TOP_K)),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.recognition.recognizer import WindowScore
-from core.recognition.smoothing import SteadyAnswer, steady_answers
+from core.recognition.smoothing import SteadyAnswer, named_spans, steady_answers
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,12 @@ def window_predictions(scores: Sequence[WindowScore], labels: Sequence[str]) -> 
         WindowPrediction(score.start_s, score.end_s, tuple(score.ranking(labels).entries), score.joint_importance, answer)
         for score, answer in zip(scores, answers)
     ]
+
+
+def named_over_time(predictions: Sequence[WindowPrediction]) -> str:
+    """The labels the timeline named and when, for the tab's message (a clip of several actions in turn)."""
+    spans = named_spans([p.start_s for p in predictions], [p.end_s for p in predictions], [p.shown for p in predictions])
+    return ("; ".join(span.text for span in spans) + ".") if spans else "no label stood out at any moment."
 
 
 def timeline_frame(predictions: list[WindowPrediction], labels: list[str], top: int = 5) -> pd.DataFrame:

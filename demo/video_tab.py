@@ -18,7 +18,7 @@ import pandas as pd
 from core.recognition.labels import LabelError, parse_labels
 from demo.engine import MAX_LABELS
 from demo.render import render_video
-from demo.timeline import timeline_frame, window_predictions, write_csv
+from demo.timeline import named_over_time, timeline_frame, window_predictions, write_csv
 
 TOP_K = 5
 # Shares of the progress bar given to each stage (pose extraction dominates on a CPU).
@@ -105,7 +105,7 @@ def analyse_video(
     message = (
         f"{pose.skeleton.shape[1]} frames at {pose.fps:g} frames/s, {pose.people_found} "
         f"{'person' if pose.people_found == 1 else 'people'} found; {len(predictions)} windows scored. "
-        f"Whole clip: **{top_label}** ({top_probability:.0%})."
+        f"Whole clip: **{top_label}** ({top_probability:.0%}). Named over time: {named_over_time(predictions)}"
     )
     return VideoResult(message, str(video), timeline_frame(predictions, labels), dict(clip.top(TOP_K)),
                        skeleton_file, str(predictions_file))

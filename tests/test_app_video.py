@@ -47,7 +47,12 @@ def test_analyse_video_reports_progress_through_every_stage(recognizer, short_cl
     while capture.read()[0]:
         frames += 1
     assert frames == 45
-    assert set(pd.read_csv(result.predictions_file).columns) >= {"start_s", "end_s", "top_label", "clapping"}
+    table = pd.read_csv(result.predictions_file)
+    assert set(table.columns) >= {"start_s", "end_s", "top_label", "clapping"}
+    named = set(table["shown"]) - {"no clear match"}  # what the timeline named, in the message with its span
+    over_time = result.message.split("Named over time: ")[1]
+    assert all(f"{label} " in over_time for label in named)
+    assert named or over_time == "no label stood out at any moment."
     with np.load(result.skeleton_file) as archive:
         assert archive["skeleton"].shape == (2, 45, 25, 3) and archive["skeleton"][0].any()
 

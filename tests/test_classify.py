@@ -80,7 +80,10 @@ def test_timeline_lists_every_window_with_the_steady_answer(capsys, tmp_path, we
     code, out, err = _classify(capsys, *args, "--json")
     assert code == 0, err
     record = json.loads(out)
-    timeline = record["timeline"]
+    timeline = record["timeline"]["windows"]
+    named = record["timeline"]["named"]
+    assert all(span["label"] in {"drink water", "clapping", "sit down"} for span in named)
+    assert all(0 <= span["start_s"] < span["end_s"] <= 6.0 for span in named)
     assert [row["start_s"] for row in timeline] == [0.5 * i for i in range(8)] + [round(179 / 30 - 2, 3)]
     assert all(row["end_s"] == pytest.approx(row["start_s"] + 2.0, abs=0.05) for row in timeline)
     for row in timeline:
@@ -93,6 +96,7 @@ def test_timeline_lists_every_window_with_the_steady_answer(capsys, tmp_path, we
     assert record["ranking"] == ranking[:2] and "timeline" not in json.loads(plain)
     code, text, err = _classify(capsys, *args)
     lines = text.splitlines()
+    assert lines[lines.index("  windows (seconds: shown | the window's own top labels):") - 1].startswith("  named over time: ")
     windows = lines[lines.index("  windows (seconds: shown | the window's own top labels):") + 1:]
     assert len([line for line in windows if line.strip()]) == 9 and windows[0].split()[0] == "0.0-2.0"
 

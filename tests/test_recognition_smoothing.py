@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.recognition.smoothing import NO_CLEAR_MATCH, SteadyRanking, SteadyRule, steady_answers
+from core.recognition.smoothing import NO_CLEAR_MATCH, SteadyRanking, SteadyRule, named_spans, steady_answers
 
 LABELS = ("squat", "sitting down", "standing up", "walking")
 
@@ -82,3 +82,17 @@ def test_bad_input_is_refused_with_the_reason():
         steady.update(0.5, LABELS, _row(squat=0.5))
     with pytest.raises(ValueError, match="invalid steady-answer rule"):
         SteadyRule(min_lift=0.05, keep_lift=0.1)
+
+
+def test_named_spans_say_which_action_happened_when():
+    """Walking, a stretch where nothing stands out, then a fall: three answers, two spans."""
+    rows = [_row(walking=0.8)] * 4 + [[0.25] * 4] * 6 + [_row(sitting_down=0.8)] * 5
+    starts = np.arange(len(rows)) * 0.5
+    answers = steady_answers(starts + 2.0, LABELS, np.array(rows), SteadyRule(time_constant_s=0.3))
+    spans = named_spans(starts, starts + 2.0, answers)
+    assert [span.label for span in spans] == ["walking", "sitting down"]
+    assert spans[0].start_s == 0.0 and 2.0 < spans[0].end_s < 5.0  # named until the walking fades
+    assert spans[1].end_s == starts[-1] + 2.0 and spans[1].text.startswith("sitting down ")
+    assert named_spans([0.0], [2.0], steady_answers([2.0], LABELS, [[0.25] * 4])) == []  # nothing named
+    with pytest.raises(ValueError):
+        named_spans([0.0, 0.5], [2.0], answers[:2])  # one span per window, or an error

@@ -95,21 +95,25 @@ def _rank_of(label: str | None, labels: list[str]) -> str | None:
     return matches[0]
 
 
-def _timeline(scores: list[WindowScore], labels: list[str], top_k: int) -> list[dict]:
-    """Per window, in time order: its span, its own top labels and the steady answer shown once it has ended."""
-    from core.recognition.smoothing import steady_answers
+def _timeline(scores: list[WindowScore], labels: list[str], top_k: int) -> dict:
+    """Per window, in time order, its span, its own top labels and the steady answer shown once it
+    has ended; and the spans over which that answer named one label."""
+    from core.recognition.smoothing import named_spans, steady_answers
 
     answers = steady_answers([score.end_s for score in scores], labels, [score.probabilities for score in scores])
-    rows = []
+    windows = []
     for score, answer in zip(scores, answers):
         entries = score.ranking(labels).entries
-        rows.append({"start_s": round(score.start_s, 3), "end_s": round(score.end_s, 3), "shown": answer.text,
-                     "window": [{"label": label, "score": round(value, 6)} for label, value in entries[:top_k or None]]})
-    return rows
+        windows.append({"start_s": round(score.start_s, 3), "end_s": round(score.end_s, 3), "shown": answer.text,
+                        "window": [{"label": label, "score": round(value, 6)} for label, value in entries[:top_k or None]]})
+    spans = named_spans([score.start_s for score in scores], [score.end_s for score in scores], answers)
+    return {"named": [{"label": span.label, "start_s": round(span.start_s, 3), "end_s": round(span.end_s, 3)}
+                      for span in spans],
+            "windows": windows}
 
 
 def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, rank_of: str | None, as_json: bool,
-                   timeline: list[dict] | None = None) -> None:
+                   timeline: dict | None = None) -> None:
     shown = ranking.top(top_k) if top_k else ranking.entries
     if as_json:
         record = {
@@ -133,8 +137,12 @@ def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, ran
     if rank_of is not None:
         print(f"  rank of {rank_of!r}: {ranking.rank_of(rank_of)} of {len(ranking.entries)}")
     if timeline is not None:
+        from core.recognition.smoothing import NamedSpan
+
+        named = "; ".join(NamedSpan(**span).text for span in timeline["named"])
+        print(f"  named over time: {named or 'nothing stood out'}")
         print("  windows (seconds: shown | the window's own top labels):")
-        for row in timeline:
+        for row in timeline["windows"]:
             top = ", ".join(f"{entry['label']} {100 * entry['score']:.0f} %" for entry in row["window"][:3])
             print(f"  {row['start_s']:6.1f}-{row['end_s']:<6.1f} {row['shown']} | {top}")
     print(flush=True)

@@ -107,6 +107,35 @@ class SteadyRanking:
         return None
 
 
+@dataclass(frozen=True)
+class NamedSpan:
+    """A stretch of a clip over which the steady answer kept naming one label: from the start of
+    the first window that named it to the end of the last (windows overlap, so neighbours may too)."""
+
+    label: str
+    start_s: float
+    end_s: float
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.start_s:.1f}-{self.end_s:.1f} s"
+
+
+def named_spans(starts: Sequence[float], ends: Sequence[float], answers: Sequence[SteadyAnswer]) -> list[NamedSpan]:
+    """What a clip's steady answers (one per window, spanning ``starts`` to ``ends``) named, and when:
+    a video with several actions in turn reads as each one where it happens, which one pooled
+    ranking of the whole clip cannot say; "no clear match" names nothing."""
+    spans: list[NamedSpan] = []
+    previous = None
+    for start_s, end_s, answer in zip(starts, ends, answers, strict=True):
+        if answer.label is not None and answer.label == previous:
+            spans[-1] = NamedSpan(answer.label, spans[-1].start_s, float(end_s))
+        elif answer.label is not None:
+            spans.append(NamedSpan(answer.label, float(start_s), float(end_s)))
+        previous = answer.label
+    return spans
+
+
 def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: Sequence[Sequence[float]],
                    rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
     """The rule over a whole clip's windows (N rows of L probabilities) at ``times`` (the Video tab's timeline)."""
