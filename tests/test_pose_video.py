@@ -16,7 +16,7 @@ from core.__main__ import main
 from core.data.ntu import read_skeleton
 from core.pose.cli import PROGRESS_MIN_FRAMES, _Bar
 from core.pose.errors import PoseInputError, PoseModelError
-from core.pose.tracker import PoseTracker
+from core.pose.tracker import MIN_PERSON_VISIBILITY, PoseTracker, _Person
 from core.pose.video import extract_video
 from core.skeleton.layout import JOINT, JOINT_NAMES
 
@@ -138,6 +138,27 @@ def test_two_people_are_both_found_and_kept_apart(pose_model: Path) -> None:
     both = present.all(axis=0)
     spine = result.skeleton[:, both, JOINT["spine_base"]]
     assert (np.linalg.norm(spine[0] - spine[1], axis=-1) > 0.3).all()
+
+
+def test_a_result_mediapipe_rates_mostly_hidden_is_nobody(pose_model: Path) -> None:
+    """A one-man gym clip where the second landmarker finds a flickering ghost in half the frames
+    (mean joint visibility about 0.5, its box jumping about the frame): only what is mostly visible counts."""
+    result = extract_video(require_data("clips", "shoulder_press_01.mp4"))
+    present = np.abs(result.skeleton).sum(axis=(2, 3)) > 0
+    visibility = result.visibility.mean(axis=-1)  # (M, T): each body's mean joint visibility per frame
+    assert present[0].all() and (visibility[0] > 0.8).all()
+    assert (visibility[present] >= MIN_PERSON_VISIBILITY).all()
+    assert present[1].mean() < 0.4  # the ghost was there in 50 % of the frames before the gate
+
+
+def test_visibility_gate_reads_the_skeleton_joints() -> None:
+    seen = np.full(33, 0.9, np.float32)
+    person = _Person(np.zeros((33, 2), np.float32), seen, np.zeros((33, 3), np.float32))
+    assert person.looks_visible
+    assert not _Person(person.normalised, np.full(33, 0.3, np.float32), person.world).looks_visible
+    hands_hidden = seen.copy()
+    hands_hidden[15:23] = 0.0  # wrists and fingers hidden: 8 of the 25 skeleton joints, mean 0.61
+    assert _Person(person.normalised, hands_hidden, person.world).looks_visible
 
 
 # --- bad input ---------------------------------------------------------------------------

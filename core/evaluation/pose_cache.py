@@ -19,7 +19,7 @@ from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
-CACHE_VERSION = "lifted1"  # changes whenever the extraction's result does (here: skeletons lifted from 2D)
+CACHE_VERSION = "visible1"  # changes whenever the extraction's result does (here: mostly hidden results are nobody)
 Extractor = Callable[..., VideoPose]
 
 
