@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.recognition.recognizer import WindowScore
-from core.recognition.smoothing import SteadyAnswer, named_spans, steady_answers
+from core.recognition.smoothing import SteadyAnswer, named_spans, spans_text, steady_answers
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def window_predictions(scores: Sequence[WindowScore], labels: Sequence[str]) -> 
 
 def named_over_time(predictions: Sequence[WindowPrediction]) -> str:
     """The labels the timeline named and when, for the tab's message (a clip of several actions in turn)."""
-    spans = named_spans([p.start_s for p in predictions], [p.end_s for p in predictions], [p.shown for p in predictions])
-    return ("; ".join(span.text for span in spans) + ".") if spans else "no label stood out at any moment."
+    return spans_text(named_spans([p.start_s for p in predictions], [p.end_s for p in predictions],
+                                  [p.shown for p in predictions])) + "."
 
 
 def timeline_frame(predictions: list[WindowPrediction], labels: list[str], top: int = 5) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.recognition.smoothing import NO_CLEAR_MATCH, SteadyRanking, SteadyRule, named_spans, steady_answers
+from core.recognition.smoothing import NO_CLEAR_MATCH, SteadyRanking, SteadyRule, named_spans, spans_text, steady_answers
 
 LABELS = ("squat", "sitting down", "standing up", "walking")
 
@@ -93,6 +93,8 @@ def test_named_spans_say_which_action_happened_when():
     assert [span.label for span in spans] == ["walking", "sitting down"]
     assert spans[0].start_s == 0.0 and 2.0 < spans[0].end_s < 5.0  # named until the walking fades
     assert spans[1].end_s == starts[-1] + 2.0 and spans[1].text.startswith("sitting down ")
+    assert spans_text(spans) == f"walking 0.0-{spans[0].end_s:.1f} s; sitting down {spans[1].start_s:.1f}-{spans[1].end_s:.1f} s"
     assert named_spans([0.0], [2.0], steady_answers([2.0], LABELS, [[0.25] * 4])) == []  # nothing named
+    assert spans_text([]) == "no label stood out at any moment"
     with pytest.raises(ValueError):
         named_spans([0.0, 0.5], [2.0], answers[:2])  # one span per window, or an error

@@ -137,10 +137,9 @@ def _print_ranking(sequence: SkeletonSequence, ranking: Ranking, top_k: int, ran
     if rank_of is not None:
         print(f"  rank of {rank_of!r}: {ranking.rank_of(rank_of)} of {len(ranking.entries)}")
     if timeline is not None:
-        from core.recognition.smoothing import NamedSpan
+        from core.recognition.smoothing import NamedSpan, spans_text
 
-        named = "; ".join(NamedSpan(**span).text for span in timeline["named"])
-        print(f"  named over time: {named or 'nothing stood out'}")
+        print(f"  named over time: {spans_text([NamedSpan(**span) for span in timeline['named']])}")
         print("  windows (seconds: shown | the window's own top labels):")
         for row in timeline["windows"]:
             top = ", ".join(f"{entry['label']} {100 * entry['score']:.0f} %" for entry in row["window"][:3])

@@ -136,6 +136,11 @@ def named_spans(starts: Sequence[float], ends: Sequence[float], answers: Sequenc
     return spans
 
 
+def spans_text(spans: Sequence[NamedSpan]) -> str:
+    """The spans as one line for people ("squat 0.0-4.5 s; walking 4.0-9.5 s"), or that nothing stood out."""
+    return "; ".join(span.text for span in spans) if spans else "no label stood out at any moment"
+
+
 def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: Sequence[Sequence[float]],
                    rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
     """The rule over a whole clip's windows (N rows of L probabilities) at ``times`` (the Video tab's timeline)."""
