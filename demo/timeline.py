@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.recognition.recognizer import WindowScore
-from core.recognition.smoothing import SteadyAnswer, named_spans, spans_text, steady_answers
+from core.recognition.smoothing import SteadyAnswer, named_spans, spans_text, window_answers
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WindowPrediction:
 def window_predictions(scores: Sequence[WindowScore], labels: Sequence[str]) -> list[WindowPrediction]:
     """The recogniser's scored sliding windows (core.recognition.windows) as the plot and captions show
     them; each window's answer is the steady rule's once the window has ended, as live."""
-    answers = steady_answers([score.end_s for score in scores], labels, [score.probabilities for score in scores])
+    answers = window_answers(scores, labels)
     return [
         WindowPrediction(score.start_s, score.end_s, tuple(score.ranking(labels).entries), score.joint_importance, answer)
         for score, answer in zip(scores, answers)

@@ -126,7 +126,7 @@ def evaluate_clips(
     ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
-    from core.recognition.smoothing import steady_answers
+    from core.recognition.smoothing import window_answers
 
     label_set = recognizer.encode_labels(labels) if label_set is None else label_set
     results = []
@@ -144,7 +144,7 @@ def evaluate_clips(
         ranking = pooled_ranking(scores, label_set.labels, pooling)
         names = [name.casefold() for name, _ in ranking.entries]
         rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
-        answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores])
+        answers = window_answers(scores, label_set.labels)
         results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores),
                                   shown=_shown_share(answers[1:], clip.action)))
     return results

@@ -98,9 +98,9 @@ def _rank_of(label: str | None, labels: list[str]) -> str | None:
 def _timeline(scores: list[WindowScore], labels: list[str], top_k: int) -> dict:
     """Per window, in time order, its span, its own top labels and the steady answer shown once it
     has ended; and the spans over which that answer named one label."""
-    from core.recognition.smoothing import named_spans, steady_answers
+    from core.recognition.smoothing import named_spans, window_answers
 
-    answers = steady_answers([score.end_s for score in scores], labels, [score.probabilities for score in scores])
+    answers = window_answers(scores, labels)
     windows = []
     for score, answer in zip(scores, answers):
         entries = score.ranking(labels).entries

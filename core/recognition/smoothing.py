@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -139,6 +140,16 @@ def named_spans(starts: Sequence[float], ends: Sequence[float], answers: Sequenc
 def spans_text(spans: Sequence[NamedSpan]) -> str:
     """The spans as one line for people ("squat 0.0-4.5 s; walking 4.0-9.5 s"), or that nothing stood out."""
     return "; ".join(span.text for span in spans) if spans else "no label stood out at any moment"
+
+
+class ScoredWindow(Protocol):
+    end_s: float
+    probabilities: np.ndarray
+
+
+def window_answers(windows: Sequence[ScoredWindow], labels: Sequence[str], rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
+    """The rule over a clip's scored windows (``Recognizer.window_scores``), each answered once it has ended."""
+    return steady_answers([window.end_s for window in windows], labels, [window.probabilities for window in windows], rule)
 
 
 def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: Sequence[Sequence[float]],
