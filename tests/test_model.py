@@ -14,6 +14,7 @@ from core.model.network import ModelConfig, SkeletonContext
 from core.model.prototypes import prototype_sentences
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.shiftgcn import BackboneConfig, spatial_shift_index, temporal_offsets, temporal_shift, with_motion
+from core.skeleton.layout import JOINT
 
 TINY = ModelConfig(backbone=BackboneConfig(channels=(8, 8, 8, 8, 16, 16, 16, 16, 16, 16)), window=16, kpd_hidden=8)
 
@@ -129,6 +130,35 @@ def test_a_bounded_input_tcn_barely_tells_far_positions_apart_and_its_limit_surv
     legacy = bounded.config.to_dict()
     del legacy["backbone"]["input_limit"]
     assert ModelConfig.from_dict(legacy).backbone.input_limit == 0.0  # older checkpoints saw raw inputs
+
+
+def test_limb_angles_ignore_the_view_and_the_size_of_a_body_and_the_option_survives_a_checkpoint(tmp_path) -> None:
+    from core.model.tcn import ANGLES, TCNConfig, limb_cosines
+    from core.skeleton.transforms import rotation_matrix
+
+    torch.manual_seed(0)
+    bodies = torch.randn(2, 16, 25, 3)
+    turn = torch.from_numpy(rotation_matrix(np.array([0.4, 1.2, -0.3]))).float()
+    seen_otherwise = 1.7 * bodies @ turn.T + torch.tensor([0.5, -1.0, 3.0])
+    model = SkeletonContext(ModelConfig(backbone=TCNConfig(8, 8, angles=True), window=16, kpd_hidden=8)).eval()
+    triples = model.backbone.angle_joints
+    assert triples.shape == (len(ANGLES), 3)
+    assert torch.allclose(limb_cosines(bodies, triples), limb_cosines(seen_otherwise, triples), atol=1e-5)
+    arm = torch.zeros(1, 1, 25, 3)
+    arm[..., JOINT["left_shoulder"], 1], arm[..., JOINT["left_elbow"], 1] = 1.0, 0.7
+    arm[..., JOINT["left_wrist"], 1] = 0.4
+    elbow = ANGLES.index(("left_shoulder", "left_elbow", "left_wrist"))
+    cosines = limb_cosines(arm, triples)[0, 0]
+    assert cosines[elbow] == pytest.approx(-1.0)  # a straight arm
+    assert cosines[ANGLES.index(("right_shoulder", "right_elbow", "right_wrist"))] == 1.0  # no limb there
+    x = _skeletons(3)
+    with torch.no_grad():
+        assert torch.isfinite(model(x)["spatial"]).all()
+    save_checkpoint(tmp_path / "angles.safetensors", model, {})
+    assert load_checkpoint(tmp_path / "angles.safetensors")[0].config.backbone.angles
+    legacy = model.config.to_dict()
+    del legacy["backbone"]["angles"]
+    assert not ModelConfig.from_dict(legacy).backbone.angles  # older checkpoints read positions alone
 
 
 def test_absent_bodies_do_not_change_the_embedding() -> None:

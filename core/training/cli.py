@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-depth", action="store_true", help="the network sees the image plane only (no depth)")
     parser.add_argument("--canonical-bones", action="store_true",
                         help="give every body the same bone lengths before the network sees it")
+    parser.add_argument("--angles", action="store_true", dest="tcn_angles",
+                        help="tcn backbone: the body stream also reads the cosines of ten limb angles")
     parser.add_argument("--level", action="store_true",
                         help="stand every window's bodies up when they lean less than 35 degrees as a whole "
                              "(a tilted camera or depth), recorded in the checkpoint")
@@ -131,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     config = get_config(args.config)
     # Each option given replaces its config field; the config checks the values (TrainConfig.__post_init__).
     overrides = {field: getattr(args, field) for field in _CONFIG_FIELDS if getattr(args, field) is not None}
-    overrides.update({field: True for field in ("mirror", "motion", "canonical_bones", "level") if getattr(args, field)})
+    overrides.update({field: True for field in ("mirror", "motion", "canonical_bones", "level", "tcn_angles") if getattr(args, field)})
     if args.no_depth:
         overrides["depth"] = False
     if "tempo" in overrides:

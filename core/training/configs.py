@@ -94,6 +94,9 @@ class TrainConfig:
     # 42.2 / 30.9) and raised the three splits' two-seed mean from 28.6 to 29.0 (top-5 58.2 -> 61.5),
     # but left the real clips level (README).
     tcn_input_limit: float = 0.0
+    # TCNConfig.angles: the body stream also reads limb angles, which neither the camera's view and
+    # lean nor a body's proportions change.
+    tcn_angles: bool = False
     body_joints: str = "all"  # a key of BODY_JOINTS
     dropout: float = 0.3
     # "sgd" (Nesterov momentum, step decay at ``decay_at``) or "adamw" (cosine schedule).
@@ -161,7 +164,7 @@ class TrainConfig:
         token = {}
         if self.backbone == "tcn":
             backbone = TCNConfig(self.tcn_width, self.tcn_joint_channels, self.dropout, depth=self.depth,
-                                 body_joints=BODY_JOINTS[self.body_joints], input_limit=self.tcn_input_limit)
+                                 body_joints=BODY_JOINTS[self.body_joints], input_limit=self.tcn_input_limit, angles=self.tcn_angles)
             token = {"token_hidden": self.tcn_width}  # the motion token reads 2.5x fewer channels than it gets
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
