@@ -95,7 +95,9 @@ class TrainConfig:
     # but left the real clips level (README).
     tcn_input_limit: float = 0.0
     # TCNConfig.angles: the body stream also reads limb angles, which neither the camera's view and
-    # lean nor a body's proportions change.
+    # lean nor a body's proportions change. Off: over four seeds the real clips' untrained actions
+    # rose (top-3 0.57 against 0.45) and the trained ones fell (top-1 0.49 against 0.55), and squat_02
+    # showed squat on 22 % of its timeline against 62 % (README, *Limb angles*).
     tcn_angles: bool = False
     body_joints: str = "all"  # a key of BODY_JOINTS
     dropout: float = 0.3
