@@ -90,9 +90,11 @@ class TemporalConvNet(nn.Module):
         width = config.width
         names = config.body_joints or JOINT_NAMES
         self.register_buffer("body_joints", torch.tensor([JOINT[name] for name in names]), persistent=False)
-        body_inputs = len(names) * inputs + (2 * len(ANGLES) if config.angles else 0)
-        self.register_buffer("angle_joints", torch.tensor([[JOINT[name] for name in angle] for angle in ANGLES]),
-                             persistent=False)
+        body_inputs = len(names) * inputs
+        if config.angles:
+            body_inputs += 2 * len(ANGLES)
+            self.register_buffer("angle_joints", torch.tensor([[JOINT[name] for name in angle] for angle in ANGLES]),
+                                 persistent=False)
         self.input_norm = nn.BatchNorm1d(body_inputs)
         self.body = _convolutions([body_inputs, width, width, 2 * width, 2 * width, 2 * width],
                                   [1, 1, 2, 1, 2], nn.Conv1d, nn.BatchNorm1d)
