@@ -113,7 +113,8 @@ class LiveScoring:
             return
         self.ranking = ranking
         probabilities = dict(ranking.entries)
-        self.answer = self.steady.update(self._pending_at_s, labels.labels, [probabilities[l] for l in labels.labels])
+        self.answer = self.steady.update(self._pending_at_s, labels.labels, [probabilities[l] for l in labels.labels],
+                                         ranking.motion)
         self.answer_until_s = self._pending_until_s
         self.windows_scored += 1
 

@@ -143,8 +143,8 @@ def test_pose_window_scores_the_bodies_made_from_their_landmarks_by_the_one_land
 # --- timeline -------------------------------------------------------------------------------
 
 def _scores(ups: list[float]) -> list[WindowScore]:
-    """2 s windows every 0.5 s with P(up) as given (labels in the order up, down)."""
-    return [WindowScore(0.5 * i, 0.5 * i + 2.0, np.array([up, 1 - up]), np.full(NUM_JOINTS, 1 / NUM_JOINTS))
+    """2 s windows every 0.5 s with P(up) as given (labels in the order up, down), the body moving alike in each."""
+    return [WindowScore(0.5 * i, 0.5 * i + 2.0, np.array([up, 1 - up]), np.full(NUM_JOINTS, 1 / NUM_JOINTS), 0.5)
             for i, up in enumerate(ups)]
 
 

@@ -36,10 +36,9 @@ WATCH_S = 16.0
 WINDOW_S = 2.0  # the shipped model's window: answers before it has filled once are not counted
 MIN_SHARE = 0.8
 # squat_02: a 2 s window sees a squat's way down as sitting down and its way up as standing up; read
-# at four tempi (core.recognition.windows) the browser showed squat in 82, 90 and 87 % of rankings on
-# a quiet machine and 78 % with one core kept busy (42 % at the trained tempo alone); a later fresh
-# machine, quiet, 72 and 79 %. Asserted with room for that spread, below the 0.8.
-MIN_SHARE_OF = {"squat_02.mp4": 0.7}
+# at four tempi (core.recognition.windows), the browser showed squat in 72-90 % of rankings; with the
+# steady answer weighing windows by their motion (core.recognition.motion), so the pauses at the top
+# and bottom barely move it, 90, 92, 95 and 95 % on a quiet machine and 92 % with one core kept busy.
 CLIPS = ("squat_02.mp4", "jumping_jacks_02.mp4", "walking_02.mp4")
 SCREENSHOT = REPO_ROOT / "artifacts" / "e2e_browser_pose.png"
 
@@ -154,4 +153,4 @@ def test_the_answer_shown_is_the_clips_action(app_url, tmp_path, clip):
     share = shown.count(files[clip]) / len(shown)
     counts = sorted(((shown.count(text), text) for text in set(shown)), reverse=True)
     print(f"{clip}: {files[clip]} shown in {share:.0%} of {len(shown)} rankings; {counts}")
-    assert share >= MIN_SHARE_OF.get(clip, MIN_SHARE), (files[clip], round(share, 2), counts)
+    assert share >= MIN_SHARE, (files[clip], round(share, 2), counts)

@@ -84,19 +84,22 @@ def test_benchmark_scores_every_clip_and_splits_seen_from_unseen(tmp_path, clips
     assert summary["overall"]["top3"] == pytest.approx((walk.top3 + clap.top3) / 3)
 
 
-def test_shown_is_the_share_of_the_steady_timeline_answers_that_name_the_action(tmp_path, clips):
-    from core.recognition.smoothing import steady_answers
+@pytest.mark.parametrize("steady_motion", [True, False])
+def test_shown_is_the_share_of_the_steady_timeline_answers_that_name_the_action(tmp_path, clips, steady_motion):
+    from core.recognition.smoothing import steady_answers, window_answers
 
     torch.manual_seed(0)
     recognizer = Recognizer(SkeletonContext(TINY), device="cpu")
     labels = ["walking", "clapping", "bicep curl"]
-    results = evaluate_clips(read_clips(clips), labels, recognizer, None, cache=tmp_path / "cache", extractor=FakeExtractor())
+    results = evaluate_clips(read_clips(clips), labels, recognizer, None, cache=tmp_path / "cache", extractor=FakeExtractor(),
+                             steady_motion=steady_motion)
     walk, clap, empty = results
     label_set = recognizer.encode_labels(labels)
     for result, name in ((walk, "walk.mp4"), (clap, "clap.mp4")):
         scores = recognizer.window_scores(FakeExtractor()(clips.parent / name).skeleton, label_set, 25.0)
-        named = [a.label for a in steady_answers([s.end_s for s in scores], label_set.labels,
-                                                 [s.probabilities for s in scores])[1:]]
+        answers = window_answers(scores, label_set.labels) if steady_motion else steady_answers(
+            [s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores])  # the time step alone
+        named = [a.label for a in answers[1:]]
         assert len(named) == 2  # three windows, the first one left out
         assert result.shown == pytest.approx(named.count(result.action) / 2)
     assert empty.shown is None

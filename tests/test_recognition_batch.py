@@ -34,6 +34,7 @@ def test_clips_ranked_together_rank_their_latest_moment_as_alone(recognizer):  #
         assert np.allclose([p for _, p in ranking.entries], [p for _, p in alone.entries], atol=1e-5)
         importance = latest.joint_importance / latest.joint_importance.sum()
         assert np.allclose(ranking.joint_importance, importance, atol=1e-5)
+        assert ranking.motion == pytest.approx(latest.motion)  # what the live steady answer weighs it by
     assert recognizer.rank_latest([]) == []
 
 

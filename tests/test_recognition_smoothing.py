@@ -88,7 +88,7 @@ def test_named_spans_say_which_action_happened_when():
     """Walking, a stretch where nothing stands out, then a fall: three answers, two spans."""
     rows = [_row(walking=0.8)] * 4 + [[0.25] * 4] * 6 + [_row(sitting_down=0.8)] * 5
     starts = np.arange(len(rows)) * 0.5
-    answers = steady_answers(starts + 2.0, LABELS, np.array(rows), SteadyRule(time_constant_s=0.3))
+    answers = steady_answers(starts + 2.0, LABELS, np.array(rows), rule=SteadyRule(time_constant_s=0.3))
     spans = named_spans(starts, starts + 2.0, answers)
     assert [span.label for span in spans] == ["walking", "sitting down"]
     assert spans[0].start_s == 0.0 and 2.0 < spans[0].end_s < 5.0  # named until the walking fades

@@ -73,7 +73,8 @@ def test_a_moment_is_read_at_every_tempo_its_poses_cover_each_ending_where_its_w
     policy = replace(POLICY, tempi=MOMENT_TEMPI)
     clip, times = linear_clip(100, 10.0), frame_times(100, 10.0)  # 9.9 s, joints moving 0.3 per second
     assert policy.history_s == pytest.approx(3.0)
-    for start, tempi in ((0.0, (0.75, 1.0)), (0.5, (0.75, 1.0, 1.25)), (1.0, MOMENT_TEMPI), (7.9, MOMENT_TEMPI)):
+    every = (1.0, 0.75, 1.25, 1.5)  # the trained tempo first, the others in the policy's order
+    for start, tempi in ((0.0, (1.0, 0.75)), (0.5, (1.0, 0.75, 1.25)), (1.0, every), (7.9, every)):
         readings = moment_windows(clip, times, start, policy)
         assert len(readings) == len(tempi)
         assert all(not np.allclose(a, b) for a, b in zip(readings, readings[1:]))  # more or less motion each
@@ -149,10 +150,16 @@ def test_a_model_trained_with_a_window_option_gets_it_at_inference_and_old_model
 
 
 def test_poolings_return_distributions_and_mean_outvotes_one_bad_window() -> None:
-    probabilities = np.array([[0.8, 0.2], [0.7, 0.3], [0.0, 1.0]])
+    probabilities = np.array([[0.8, 0.2], [0.8, 0.2], [0.0, 1.0]])
+    motions = np.array([0.5, 0.5, 0.5])
     for pool in POOLINGS.values():
-        assert pool(probabilities).sum() == pytest.approx(1.0)
+        assert pool(probabilities, motions).sum() == pytest.approx(1.0)
     assert POOLINGS["mean"](probabilities).argmax() == 0
+    assert POOLINGS["motion"](probabilities, motions).argmax() == 0  # alike motion: the plain mean
+    # the one window where the body moves outweighs two where it stands still
+    assert POOLINGS["motion"](probabilities, np.array([0.05, 0.05, 1.0])).argmax() == 1
+    with pytest.raises(ValueError, match="needs each window's motion"):
+        POOLINGS["motion"](probabilities)
 
 
 def test_models_carry_their_window_seconds_and_old_ones_get_the_default() -> None:

@@ -55,5 +55,5 @@ class Ensemble:
                              "an ensemble needs one windowing")
         return [WindowScore(window[0].start_s, window[0].end_s,
                             np.mean([s.probabilities for s in window], axis=0),
-                            np.mean([s.joint_importance for s in window], axis=0))
+                            np.mean([s.joint_importance for s in window], axis=0), window[0].motion)
                 for window in zip(*per_member)]

@@ -120,13 +120,15 @@ def untrained_by_name(recognizer, labels: list[str], trained: Collection[str] | 
 def evaluate_clips(
     clips: list[ClipRow], labels: list[str], recognizer, trained: Collection[str] | None,
     pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
-    tilt_deg: float = 0.0, label_set=None,
+    tilt_deg: float = 0.0, label_set=None, steady_motion: bool = True,
 ) -> list[ClipResult]:
     """Rank ``labels`` for every clip (seen by a camera tilted by ``tilt_deg``; prototypes from
-    ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note."""
+    ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note.
+    The steady answers weigh windows by their motion as the app's do, or with ``steady_motion``
+    False by their time step alone (to measure what the motion adds)."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
-    from core.recognition.smoothing import window_answers
+    from core.recognition.smoothing import steady_answers
 
     label_set = recognizer.encode_labels(labels) if label_set is None else label_set
     results = []
@@ -144,7 +146,8 @@ def evaluate_clips(
         ranking = pooled_ranking(scores, label_set.labels, pooling)
         names = [name.casefold() for name, _ in ranking.entries]
         rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
-        answers = window_answers(scores, label_set.labels)
+        motions = [s.motion for s in scores] if steady_motion else None
+        answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores], motions)
         results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores),
                                   shown=_shown_share(answers[1:], clip.action)))
     return results
@@ -246,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(core.evaluation.ensemble; they must have trained on the same actions)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for videos.json and videos.md (default {DEFAULT_OUT})")
     parser.add_argument("--pooling", choices=sorted(POOLINGS), default=DEFAULT_POOLING, help="how window scores are pooled")
+    parser.add_argument("--steady", choices=("motion", "time"), default="motion",
+                        help="how the steady answer (the shown column) weighs windows: by the body's motion in "
+                             "them (the app's rule, core.recognition.motion) or by their time step alone")
     parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
     parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
     parser.add_argument("--level", choices=("on", "off"),
@@ -293,10 +299,12 @@ def _run(args: argparse.Namespace) -> int:
     label_set = None
     if args.untrained_prototypes == "names":
         label_set = recognizer.label_sets(labels, [untrained_by_name(member, labels, trained) for member in members])
-    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set)
+    steady_motion = args.steady == "motion"
+    results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set,
+                             steady_motion=steady_motion)
     summary = summarise(results)
     setting = {"weights": ", ".join(map(str, weights)), "labels": len(labels), "unseen_bias": first.unseen_bias,
-               "pooling": args.pooling, "window_s": first.policy.duration_s, "stride_s": first.policy.stride_s,
+               "pooling": args.pooling, "steady": args.steady, "window_s": first.policy.duration_s, "stride_s": first.policy.stride_s,
                "min_poses": first.policy.min_poses, "level": first.policy.level,
                "tempi": list(first.policy.tempi),
                "untrained_prototypes": args.untrained_prototypes}
@@ -304,7 +312,7 @@ def _run(args: argparse.Namespace) -> int:
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:
         by_tilt[tilt] = summarise(evaluate_clips(clips, labels, recognizer, trained, args.pooling, POSE_CACHE,
-                                                 tilt_deg=tilt, label_set=label_set))
+                                                 tilt_deg=tilt, label_set=label_set, steady_motion=steady_motion))
     if len(by_tilt) > 1:
         text += "\nThe same clips seen by a tilted camera (about its horizontal axis):\n\n" + tilt_table(by_tilt)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from core.model.network import SkeletonContext
 from core.model.scoring import ClassPrototypes
 from core.model.text import TextEncoder
 from core.recognition.labels import clean_labels
+from core.recognition.motion import window_motion
 from core.recognition.prompts import label_sentences
 from core.recognition.sources import DEFAULT_FPS
 from core.recognition.validation import check_skeleton
@@ -59,6 +60,7 @@ class Ranking:
 
     entries: list[tuple[str, float]]
     joint_importance: np.ndarray  # (25,) KPD weights, summing to one
+    motion: float  # the ranked windows' mean body motion (core.recognition.motion): the steady answer's weight
 
     def top(self, k: int) -> list[tuple[str, float]]:
         return self.entries[:k]
@@ -80,10 +82,11 @@ class WindowScore:
     end_s: float
     probabilities: np.ndarray  # (L,) in the LabelSet's order
     joint_importance: np.ndarray  # (25,)
+    motion: float  # the body's motion in the window, torso lengths per second (core.recognition.motion)
 
     def ranking(self, labels: Sequence[str]) -> Ranking:
         order = np.argsort(-self.probabilities, kind="stable")
-        return Ranking([(labels[i], float(self.probabilities[i])) for i in order], self.joint_importance)
+        return Ranking([(labels[i], float(self.probabilities[i])) for i in order], self.joint_importance, self.motion)
 
 
 def batch_bucket(count: int) -> int:
@@ -99,10 +102,11 @@ def pooled_ranking(scores: Sequence[WindowScore], labels: Sequence[str], pooling
     """One clip's ranking from its windows' scores (``POOLINGS``); where it looked, averaged."""
     if not scores:
         raise ValueError("no window of the clip could be scored")
-    row = POOLINGS[pooling](np.stack([s.probabilities for s in scores]))
+    motions = np.array([s.motion for s in scores])
+    row = POOLINGS[pooling](np.stack([s.probabilities for s in scores]), motions)
     importance = np.mean([s.joint_importance for s in scores], axis=0)
     order = np.argsort(-row, kind="stable")
-    return Ranking([(labels[i], float(row[i])) for i in order], importance / importance.sum())
+    return Ranking([(labels[i], float(row[i])) for i in order], importance / importance.sum(), float(motions.mean()))
 
 
 class Recognizer:
@@ -235,7 +239,7 @@ class Recognizer:
             chunk = starts[first : first + per_batch]
             readings = [moment_windows(bodies, times, start, self.policy) for start in chunk]
             outputs = self._forward(torch.from_numpy(np.stack([w for reading in readings for w in reading])))
-            scores += self._moment_scores(outputs, chunk, [len(r) for r in readings], label_set)
+            scores += self._moment_scores(outputs, chunk, readings, label_set)
             if progress is not None:
                 progress(first + len(chunk), len(starts))
         return scores
@@ -268,17 +272,19 @@ class Recognizer:
             part = {key: value[first : first + len(reading)] for key, value in outputs.items()}
             first += len(reading)
             label_set = clips[index][1]
-            moment = self._moment_scores(part, [start], [len(reading)], label_set)
+            moment = self._moment_scores(part, [start], [reading], label_set)
             results[index] = pooled_ranking(moment, label_set.labels)
         return results
 
-    def _moment_scores(self, outputs: dict[str, torch.Tensor], starts: Sequence[float], readings: Sequence[int],
-                       label_set: LabelSet) -> list[WindowScore]:
-        """Each moment's probabilities and joint importance, averaged over its ``readings`` rows of ``outputs``."""
+    def _moment_scores(self, outputs: dict[str, torch.Tensor], starts: Sequence[float],
+                       readings: Sequence[Sequence[np.ndarray]], label_set: LabelSet) -> list[WindowScore]:
+        """Each moment's probabilities and joint importance, averaged over its readings' rows of
+        ``outputs``, and its motion, its first reading's (the trained tempo's window)."""
         probabilities, importance = self._scores(outputs, label_set)
-        bounds = np.cumsum([0, *readings])
+        bounds = np.cumsum([0, *(len(reading) for reading in readings)])
         return [WindowScore(start, start + self.policy.duration_s, probabilities[a:b].mean(axis=0),
-                            importance[a:b].mean(axis=0)) for start, a, b in zip(starts, bounds[:-1], bounds[1:])]
+                            importance[a:b].mean(axis=0), window_motion(reading[0], self.policy.duration_s))
+                for start, reading, a, b in zip(starts, readings, bounds[:-1], bounds[1:])]
 
     def score_windows(self, windows: torch.Tensor, label_set: LabelSet) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, L)`` and joint importance ``(N, 25)`` for prepared ``(N, 2, T, 25, 3)`` windows."""

@@ -5,7 +5,10 @@ its way up like standing up), so naming each window's top label makes the answer
 live view and the Video tab's timeline both show what this rule makes of their windows instead:
 
 1. the probabilities are averaged over time with an exponential weight (time constant
-   ``time_constant_s``; windows may come at any rate, the weight follows their timestamps);
+   ``time_constant_s``; windows may come at any rate, the weight follows their timestamps), and
+   a window moves the average as if its time step were scaled by its motion's weight
+   (core.recognition.motion, against the stream's usual motion): the still top and bottom
+   of a slow squat, read as standing or sitting, barely move what its way down and up said;
 2. a label is named only when it stands out: its smoothed probability is at least ``min_lift``
    of the way from the uniform share (1 / labels) to certainty, and at least ``min_gap`` above
    the runner-up; otherwise the answer is "no clear match";
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from core.recognition.motion import RunningMotion
 
 NO_CLEAR_MATCH = "no clear match"
 
@@ -67,9 +72,12 @@ class SteadyRanking:
         self._smoothed: np.ndarray | None = None
         self._time_s = -math.inf
         self._named: int | None = None
+        self._motion = RunningMotion()
 
-    def update(self, time_s: float, labels: Sequence[str], probabilities: Sequence[float]) -> SteadyAnswer:
-        """The answer after one more window, scored at ``time_s`` over ``labels``."""
+    def update(self, time_s: float, labels: Sequence[str], probabilities: Sequence[float],
+               motion: float | None = None) -> SteadyAnswer:
+        """The answer after one more window, scored at ``time_s`` over ``labels``, the body moving
+        ``motion`` in it (None: as much as usual, so the window counts by its time step alone)."""
         labels = tuple(labels)
         row = np.asarray(probabilities, dtype=np.float64)
         if row.shape != (len(labels),) or not labels:
@@ -79,10 +87,11 @@ class SteadyRanking:
             self._labels = labels
         if time_s < self._time_s:
             raise ValueError(f"window at {time_s:.3f} s came after one at {self._time_s:.3f} s")
+        counts = 1.0 if motion is None else self._motion.weight(motion)  # how far this window moves the average
         if self._smoothed is None:
             self._smoothed = row.copy()
         else:
-            weight = 1.0 - math.exp(-(time_s - self._time_s) / self.rule.time_constant_s)
+            weight = 1.0 - math.exp(-(time_s - self._time_s) * counts / self.rule.time_constant_s)
             self._smoothed += weight * (row - self._smoothed)
         self._time_s = time_s
         self._named = self._choose(self._smoothed)
@@ -145,15 +154,20 @@ def spans_text(spans: Sequence[NamedSpan]) -> str:
 class ScoredWindow(Protocol):
     end_s: float
     probabilities: np.ndarray
+    motion: float
 
 
 def window_answers(windows: Sequence[ScoredWindow], labels: Sequence[str], rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
     """The rule over a clip's scored windows (``Recognizer.window_scores``), each answered once it has ended."""
-    return steady_answers([window.end_s for window in windows], labels, [window.probabilities for window in windows], rule)
+    return steady_answers([window.end_s for window in windows], labels, [window.probabilities for window in windows],
+                          [window.motion for window in windows], rule)
 
 
 def steady_answers(times: Sequence[float], labels: Sequence[str], probabilities: Sequence[Sequence[float]],
-                   rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
-    """The rule over a whole clip's windows (N rows of L probabilities) at ``times`` (the Video tab's timeline)."""
+                   motions: Sequence[float] | None = None, rule: SteadyRule = SteadyRule()) -> list[SteadyAnswer]:
+    """The rule over a whole clip's windows (N rows of L probabilities, the body's motion in each, None:
+    alike) at ``times`` (the Video tab's timeline): each answer knows only the windows before it, as live."""
     steady = SteadyRanking(rule)
-    return [steady.update(float(time_s), labels, row) for time_s, row in zip(times, probabilities)]
+    motions = [None] * len(times) if motions is None else [float(motion) for motion in motions]
+    return [steady.update(float(time_s), labels, row, motion)
+            for time_s, row, motion in zip(times, probabilities, motions, strict=True)]

@@ -30,6 +30,7 @@ import numpy as np
 
 from core.model.inputs import prepare_window
 from core.model.network import ModelConfig
+from core.recognition.motion import clip_weights
 from core.skeleton.transforms import as_bodies, present_frames
 
 DEFAULT_STRIDE_S = 0.5
@@ -144,13 +145,14 @@ def prepared_window(skeleton: np.ndarray, times: np.ndarray, start_s: float, pol
 def moment_windows(skeleton: np.ndarray, times: np.ndarray, start_s: float, policy: WindowPolicy) -> list[np.ndarray]:
     """The network's inputs for the moment whose trained-tempo window starts at ``start_s`` (a
     ``window_starts`` value): one per tempo whose span, ending where that window ends, lies within
-    the poses. The trained tempo always counts; a clip shorter than one window is read at it alone.
+    the poses. The trained tempo always counts and comes first (the moment's own window, whose
+    motion is the moment's); a clip shorter than one window is read at it alone.
     """
     bodies = as_bodies(skeleton)
     seen_times = _check_times(bodies, times)[present_frames(bodies).any(axis=0)]
     end_s = start_s + policy.duration_s
     windows = []
-    for tempo in policy.tempi:
+    for tempo in (1.0, *(t for t in policy.tempi if t != 1.0)):
         span_s = policy.duration_s * tempo
         fits = seen_times.size and seen_times[0] - 1e-6 <= end_s - span_s and end_s <= seen_times[-1] + 1e-6
         if tempo == 1.0 or fits:
@@ -204,19 +206,29 @@ def training_window(
     return policy.prepare(seen_as(cut_window(bodies, times, start, policy), rng))
 
 
-def mean_probability(probabilities: np.ndarray) -> np.ndarray:
+def mean_probability(probabilities: np.ndarray, motions: np.ndarray | None = None) -> np.ndarray:
     """Average of the windows' class probabilities: a confident wrong window costs little."""
     return probabilities.mean(axis=0)
 
 
-def mean_log_probability(probabilities: np.ndarray) -> np.ndarray:
+def mean_log_probability(probabilities: np.ndarray, motions: np.ndarray | None = None) -> np.ndarray:
     """Geometric mean of the windows' probabilities, renormalised: a class must fit every window."""
     pooled = np.exp(np.log(np.clip(probabilities, 1e-12, None)).mean(axis=0))
     return pooled / pooled.sum()
 
 
-POOLINGS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+def motion_weighted_probability(probabilities: np.ndarray, motions: np.ndarray | None = None) -> np.ndarray:
+    """The windows' probabilities averaged with weights by their motion (core.recognition.motion):
+    where the body stands still before or between the action counts little."""
+    if motions is None:
+        raise ValueError("motion-weighted pooling needs each window's motion")
+    return clip_weights(motions) @ probabilities
+
+
+# Each pools (windows, labels) probabilities, given the windows' motions, into one row.
+POOLINGS: dict[str, Callable[[np.ndarray, np.ndarray | None], np.ndarray]] = {
+    "motion": motion_weighted_probability,
     "mean": mean_probability,
     "log-mean": mean_log_probability,
 }
-DEFAULT_POOLING = "mean"
+DEFAULT_POOLING = "motion"
