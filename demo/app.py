@@ -21,6 +21,7 @@ from demo.browser_routes import WebRuntime, add_browser_pose_routes
 from demo.engine import MAX_LABELS, WEIGHTS_ENV, SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, LiveSession, stream_frame
 from demo.presets import PRESET_NAMES, preset_labels, preset_text
+from demo.process_memory import bound_malloc_arenas
 from demo.skeleton_tab import analyse_skeleton_file
 from demo.video_tab import analyse_video
 
@@ -179,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-warm-presets", action="store_true",
                         help="do not encode the preset labels in the background at start-up (tests)")
     args = parser.parse_args(argv)
+    bound_malloc_arenas()
     share_cpu_with_pose()
     recognizer = SharedRecognizer(args.weights, args.device)
     try:

@@ -28,6 +28,7 @@ from demo.bench import DEFAULT_VIDEO, SIZE, webcam_like_frames
 from demo.engine import SharedRecognizer, share_cpu_with_pose
 from demo.live import LiveConfig, LiveSession, _tracker_factory
 from demo.live_slots import LiveSlots
+from demo.process_memory import bound_malloc_arenas
 
 WARM_UP_SHARE = 0.25  # memory growth is measured from the end of the first quarter of the run
 # (landmarkers start, the first windows are scored); the text encoder is loaded before it starts.
@@ -198,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         frames = None if args.browser else _frames(args.video)
+        bound_malloc_arenas()  # as the app does: the server under test is the app's
         share_cpu_with_pose()
         recognizer = SharedRecognizer(args.weights)
         recognizer.load()
