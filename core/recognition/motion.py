@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.skeleton.transforms import present_frames
+
 MOTION_POWER = 2.0
 MAX_RELATIVE_MOTION = 3.0  # a window's motion counts up to this times the clip's usual (before the power)
 STREAM_HISTORY = 64  # windows a stream's usual motion is taken over (~25 s of live rankings)
@@ -30,8 +32,8 @@ def window_motion(window: np.ndarray, duration_s: float) -> float:
     the median over frame steps of its joints' mean speed, in torso lengths per second (the window
     is torso-sized, so a child and an adult doing the same move read alike). Steps where the body
     is absent do not count; a window without two present frames in a row has no motion (0)."""
-    body = np.asarray(window, dtype=np.float64)[0]
-    present = np.abs(body).sum(axis=(1, 2)) > 0
+    body = np.asarray(window[0], dtype=np.float64)
+    present = present_frames(body[None])[0]
     steps = present[1:] & present[:-1]
     if not steps.any() or not duration_s > 0:
         return 0.0
@@ -52,9 +54,8 @@ def clip_weights(motions: Sequence[float]) -> np.ndarray:
     motions = np.asarray(motions, dtype=np.float64)
     if motions.ndim != 1 or len(motions) == 0 or not np.all(np.isfinite(motions)) or np.any(motions < 0):
         raise ValueError(f"window motions must be a non-empty list of finite speeds, got {motions!r}")
-    weights = relative_weight(motions, float(np.median(motions)))
-    total = weights.sum()
-    return np.full(len(motions), 1.0 / len(motions)) if not total > 0 else weights / total
+    weights = relative_weight(motions, float(np.median(motions)))  # at least half of them >= 1: never all zero
+    return weights / weights.sum()
 
 
 class RunningMotion:
