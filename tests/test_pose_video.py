@@ -63,6 +63,7 @@ def test_cli_writes_every_field_and_a_summary(a001_cli: tuple[dict, str]) -> Non
     assert data["skeleton"].shape == (2, 103, 25, 3)
     assert data["image"].shape == (2, 103, 25, 2) and data["visibility"].shape == (2, 103, 25)
     assert float(data["fps"]) == 30.0 and data["frame_size"].tolist() == [1920, 1080]
+    assert data["camera"].shape == (103, 2)  # the camera's shift, taken off before placing
     assert "103 frames" in summary and "1 person found" in summary and "frames/s" in summary
     assert (np.abs(data["skeleton"][0]).sum(axis=(1, 2)) > 0).all()
     assert not np.abs(data["skeleton"][1]).any()
@@ -138,6 +139,41 @@ def test_two_people_are_both_found_and_kept_apart(pose_model: Path) -> None:
     both = present.all(axis=0)
     spine = result.skeleton[:, both, JOINT["spine_base"]]
     assert (np.linalg.norm(spine[0] - spine[1], axis=-1) > 0.3).all()
+    # Kinect's camera stands still, and two people moving in the view do not make it seem to move
+    assert result.camera.shape == (result.num_frames, 2)
+    assert np.abs(result.camera).max() < 3.0
+
+
+def _first_seconds(video: Path, seconds: float, out: Path) -> Path:
+    """The first ``seconds`` of a video written to ``out`` (a temporary copy, never kept)."""
+    capture = cv2.VideoCapture(str(video))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for _ in range(round(seconds * fps)):
+        ok, frame = capture.read()
+        if not ok:
+            break
+        writer.write(frame)
+    writer.release()
+    capture.release()
+    return out
+
+
+def test_a_panning_camera_is_taken_off_the_travel(pose_model: Path, tmp_path: Path) -> None:
+    """``sit_up_02``'s camera drifts about 85 px to the right over its first 4 s while the man does
+    sit-ups in one place: the background's shift is found and his placed body travels less than his
+    image does."""
+    clip = _first_seconds(require_data("clips", "sit_up_02.mp4"), 4.0, tmp_path / "sit_up_start.mp4")
+    result = extract_video(clip)
+    present = np.abs(result.skeleton[0]).sum(axis=(1, 2)) > 0
+    assert present.mean() > 0.9
+    drift = result.camera[-1] - result.camera[0]
+    print(f"\ncamera drift over 4 s: {drift.round(1).tolist()} px")
+    assert -130.0 < drift[0] < -50.0 and abs(drift[1]) < 10.0  # the scene moves left in the image
+    root = result.image[0, present, JOINT["spine_base"], 0]
+    held = root - result.camera[present, 0]
+    assert np.ptp(held) < 0.75 * np.ptp(root)
 
 
 def test_a_result_mediapipe_rates_mostly_hidden_is_nobody(pose_model: Path) -> None:

@@ -19,7 +19,7 @@ from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
-CACHE_VERSION = "visible1"  # changes whenever the extraction's result does (here: mostly hidden results are nobody)
+CACHE_VERSION = "camera1"  # changes whenever the extraction's result does (here: a moving camera's shift taken off)
 Extractor = Callable[..., VideoPose]
 
 
@@ -59,6 +59,7 @@ def _load(path: Path) -> VideoPose:
         return VideoPose(
             skeleton=archive["skeleton"],
             world=archive["world"] if "world" in archive.files else None,
+            camera=archive["camera"] if "camera" in archive.files else None,
             image=archive["image"],
             visibility=archive["visibility"],
             fps=float(archive["fps"]),

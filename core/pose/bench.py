@@ -1,6 +1,7 @@
 """``python -m core.pose.bench VIDEO``: pose extraction throughput, split by stage.
 
-A sequential pass times each stage on its own (decode, frame preparation, MediaPipe, mapping);
+A sequential pass times each stage on its own (decode, frame preparation, MediaPipe, mapping,
+the camera's shift);
 then the real pipeline (``extract_video``, decoding in a background thread) gives the end-to-end
 rate. The machine's load is printed too: other busy processes on a 2-core machine halve the
 figures, so read them together.
@@ -14,11 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+from core.pose.camera_motion import CameraShift
 from core.pose.errors import PoseInputError, PoseModelError
 from core.pose.tracker import DEFAULT_MAX_SIDE, PoseTracker
 from core.pose.video import extract_video, open_video
 
-STAGES = ("decode", "prepare", "pose", "mapping")
+STAGES = ("decode", "prepare", "pose", "mapping", "camera")
 
 
 def _stage_pass(
@@ -29,6 +31,7 @@ def _stage_pass(
     capture, fps, _ = open_video(video)
     totals = {stage: [0.0, 0.0] for stage in STAGES}
     frames = 0
+    camera = CameraShift()
     with PoseTracker(mirrored=mirrored, max_people=max_people, max_side=max_side) as tracker:
         while True:
             clock = (time.perf_counter(), time.process_time())
@@ -39,7 +42,7 @@ def _stage_pass(
             prepared = tracker.prepare(frame, bgr=True)
             clock = _add(totals["prepare"], clock)
             before = (tracker.times.pose_s, tracker.times.mapping_s)
-            tracker.process_prepared(prepared, round(frames * 1000.0 / fps))
+            found = tracker.process_prepared(prepared, round(frames * 1000.0 / fps))
             cpu = time.process_time() - clock[1]
             pose = tracker.times.pose_s - before[0]
             mapping = tracker.times.mapping_s - before[1]
@@ -48,6 +51,9 @@ def _stage_pass(
             totals["pose"][1] += cpu * share
             totals["mapping"][0] += mapping
             totals["mapping"][1] += cpu * (1.0 - share)
+            clock = (time.perf_counter(), time.process_time())
+            camera.update(prepared.rgb, found.landmarks, prepared.original_size[0])
+            _add(totals["camera"], clock)
             frames += 1
     capture.release()
     return {stage: (wall / max(frames, 1), cpu / max(frames, 1)) for stage, (wall, cpu) in totals.items()}
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     # The pipeline overlaps decoding with estimation; with two cores free for it the slower
     # side sets the pace.
     reader = sum(stages[stage][1] for stage in ("decode", "prepare"))
-    estimator = sum(stages[stage][1] for stage in ("pose", "mapping"))
+    estimator = sum(stages[stage][1] for stage in ("pose", "mapping", "camera"))
     print(f"  CPU-bound pace on 2 free cores: {1.0 / max(reader, estimator):.1f} frames/s")
     rate = result.num_frames / max(result.processing_s, 1e-9)
     print(

@@ -15,7 +15,8 @@ joints; and the NTU-25 image joints of the training views seen through virtual c
    hangs from its parent along the torso (arms at the sides, legs straight under the hips, the
    head above the chest), with the lifter's corpus bone lengths scaled to the body's image size.
 3. The clip is lifted, given one length per bone and placed like a Kinect recording
-   (``core.pose.lifting.skeleton_from_image``); bodies of one scene share one image reference.
+   (``core.pose.lifting.skeleton_from_image``); bodies of one scene share one image reference,
+   and a video's camera motion, when it is known (``core.pose.camera_motion``), is taken off first.
 
 Points are pixels of a real (not mirrored) view, y down, in any unit that is the same along x
 and y (JHMDB's normalised units are; MediaPipe's [0, 1] coordinates must first be multiplied by
@@ -150,14 +151,23 @@ def fill_unseen(points: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def skeletons_from_landmarks(
     points: np.ndarray, present: np.ndarray, layout: str = "mediapipe", known: np.ndarray | None = None,
+    camera: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(M, T, J, 2)`` landmarks of ``layout`` -> ``(M, T, 25, 3)`` float32 NTU skeletons.
 
     Each body is made a skeleton over the frames it is ``present`` in ``(M, T)``; elsewhere it
     stays zeros. ``known`` ``(M, T, J)`` says which points were detected (default: all of them).
     All bodies are placed against one image reference, so people keep their distance apart.
+    ``camera`` ``(T, 2)``, in the points' units, is how far a moving camera had carried the scene
+    by each frame (``core.pose.camera_motion``); it is taken off, so a pan is not read as travel
+    (default: a camera that stands still).
     """
     lifted = lift_points(points, layout)
+    if camera is not None:
+        camera = np.asarray(camera, dtype=np.float64)
+        if camera.shape != (lifted.shape[1], 2):
+            raise ValueError(f"camera offsets {camera.shape} do not match {lifted.shape[1]} frames")
+        lifted = lifted - camera[None, :, None, :]
     present = np.asarray(present, dtype=bool)
     if present.shape != lifted.shape[:2]:
         raise ValueError(f"presence {present.shape} does not match landmarks {np.shape(points)}")

@@ -4,6 +4,8 @@ The skeleton the recogniser scores is made from each person's image landmarks by
 landmark path (``core.pose.landmarks.skeletons_from_landmarks``: the project's lifter), the rule
 the network was trained for (the 2D datasets and the training windows seen through virtual cameras). MediaPipe's own metric
 world landmarks, with the travel recovered from the image, are kept beside it as ``world``.
+A camera that pans or dollies is followed by the background's shift (``core.pose.camera_motion``),
+which is taken off the people's image points before they are placed, so it does not read as travel.
 
 Decoding and downscaling run in a background thread (OpenCV releases the GIL) while MediaPipe
 works on the previous frame, so the two overlap on a multi-core machine. Poses are gathered as
@@ -23,6 +25,7 @@ import cv2
 import numpy as np
 
 from core import limits
+from core.pose.camera_motion import CameraShift
 from core.pose.errors import PoseInputError
 from core.pose.landmarks import skeletons_from_landmarks
 from core.pose.mapping import NUM_LANDMARKS
@@ -50,6 +53,7 @@ class VideoPose:
     note: str = ""  # why the result is empty, when it is
     processing_s: float = 0.0  # wall time of decoding and estimation, model loading excluded
     world: np.ndarray | None = None  # (M, T, 25, 3) float32: MediaPipe's world landmarks plus travel
+    camera: np.ndarray | None = None  # (T, 2) float32 pixels: where the camera had carried the scene
 
     @property
     def num_frames(self) -> int:
@@ -60,6 +64,7 @@ class VideoPose:
             path,
             skeleton=self.skeleton,
             **({} if self.world is None else {"world": self.world}),
+            **({} if self.camera is None else {"camera": self.camera}),
             image=self.image,
             visibility=self.visibility,
             fps=np.float32(self.fps),
@@ -136,8 +141,10 @@ class PoseCollector:
         self._rows: dict[int, np.ndarray] = {}  # track -> (capacity, 25, 6): world xyz, image xy, visibility
         self._landmarks: dict[int, np.ndarray] = {}  # track -> (capacity, 33, 2): the real view's landmarks
         self._frame_numbers: dict[int, list[int]] = {}
+        self._camera: list[np.ndarray] = []  # per frame: the scene's shift so far (pixels)
 
-    def add(self, pose: FramePose) -> None:
+    def add(self, pose: FramePose, camera: np.ndarray | None = None) -> None:
+        """One frame's people, and where a moving camera had carried the scene by then (None: still)."""
         for person, track in enumerate(pose.track_ids):
             numbers = self._frame_numbers.setdefault(track, [])
             rows, landmarks = self._grown(track, len(numbers))
@@ -146,6 +153,7 @@ class PoseCollector:
             rows[len(numbers), :, 5] = pose.visibility[person]
             landmarks[len(numbers)] = pose.landmarks[person]
             numbers.append(self.frames)
+        self._camera.append(np.zeros(2, np.float32) if camera is None else np.asarray(camera, np.float32))
         self.frames += 1
 
     def _grown(self, track: int, used: int) -> tuple[np.ndarray, np.ndarray]:
@@ -174,9 +182,11 @@ class PoseCollector:
                 present[slot, numbers] = True
         people = len(self._frame_numbers)
         note = "" if people else f"nobody was found in any of the {self.frames} frames"
-        return VideoPose(skeletons_from_landmarks(landmarks, present), np.ascontiguousarray(values[..., 3:5]),
-                         np.ascontiguousarray(values[..., 5]), fps, frame_size, people, note, processing_s,
-                         world=np.ascontiguousarray(values[..., :3]))
+        camera = np.stack(self._camera) if self._camera else np.zeros((0, 2), np.float32)
+        return VideoPose(skeletons_from_landmarks(landmarks, present, camera=camera),
+                         np.ascontiguousarray(values[..., 3:5]), np.ascontiguousarray(values[..., 5]), fps,
+                         frame_size, people, note, processing_s, world=np.ascontiguousarray(values[..., :3]),
+                         camera=camera)
 
 
 def assemble(
@@ -222,6 +232,7 @@ def extract_video(
     try:
         limit = frame_limit(path, fps, total)
         collector = PoseCollector()
+        camera = CameraShift()
         frame_size = (0, 0)
         tracker = PoseTracker(
             mirrored=mirrored,
@@ -235,7 +246,8 @@ def extract_video(
                 if index == limit:  # the container hid or understated its length
                     raise PoseInputError(_too_long(path, f"more than {limit:,} frames ({limit / fps:,.0f} s)"))
                 frame_size = prepared.original_size
-                collector.add(tracker.process_prepared(prepared, round(index * 1000.0 / fps)))
+                pose = tracker.process_prepared(prepared, round(index * 1000.0 / fps))
+                collector.add(pose, camera.update(prepared.rgb, pose.landmarks, frame_size[0]))
                 if progress is not None:
                     progress(index + 1, total)
             processing_s = time.perf_counter() - start
