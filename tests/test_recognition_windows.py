@@ -103,6 +103,23 @@ def test_a_body_is_absent_before_it_appears() -> None:
     assert np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
 
 
+def test_a_second_body_seen_for_a_moment_is_not_bridged_across_the_window() -> None:
+    """A ghost seen in 3 frames at the start and 1 at the end of a window would be interpolated
+    over all of it; seen in under a quarter of the window's poses, it is not in the window."""
+    times = frame_times(40, 10.0)
+    clip = np.concatenate([linear_clip(40, 10.0), linear_clip(40, 10.0) + 1.0])
+    clip[1, 13:] = 0.0
+    clip[1, 29] = clip[0, 29] + 1.0  # seen at 1.0-1.2 s and again at 2.9 s
+    clip[1, :10] = 0.0
+    window = cut_window(clip, times, 1.0, POLICY)  # 1.0-3.0 s: 21 poses, the ghost in 4
+    assert not window[1].any() and np.all(np.abs(window[0]).sum(axis=(1, 2)) > 0)
+    clip[1, 13:22] = clip[0, 13:22] + 1.0  # seen in 13 of the 21: a second person
+    assert np.all(np.abs(cut_window(clip, times, 1.0, POLICY)[1, :10]).sum(axis=(1, 2)) > 0)
+    first_only_briefly = linear_clip(40, 10.0)
+    first_only_briefly[0, 12:] = 0.0  # the first body counts however briefly it is seen
+    assert cut_window(first_only_briefly, times, 1.0, POLICY)[0].any()
+
+
 @pytest.mark.parametrize("face_camera, canonical_bones, level",
                          [(True, False, False), (False, False, False), (True, True, False), (True, False, True)])
 def test_training_windows_are_inference_windows(face_camera: bool, canonical_bones: bool, level: bool) -> None:
