@@ -107,7 +107,7 @@ class LiveSession:
         self.scoring.update_labels(labels_text, started)
 
         pose = self.last_pose = self._track(np.ascontiguousarray(frame[..., :3], dtype=np.uint8), started)
-        self.scoring.add(started, pose.landmarks, list(pose.track_ids))
+        self.scoring.add(started, pose.landmarks, list(pose.track_ids), pose.visibility)
         self._pose_ms.append((time.perf_counter() - tic) * 1000)
         self.scoring.step(started)
 

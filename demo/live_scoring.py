@@ -75,9 +75,10 @@ class LiveScoring:
         elif self.label_state.label_set is None:
             self._forget_answer()  # a bad list: say so rather than keep old scores on screen
 
-    def add(self, time_s: float, landmarks: np.ndarray, track_ids: list[int]) -> None:
-        """One frame's bodies ``(P, 33, 2)``, pixels of the real view, at the stream's ``time_s``."""
-        self.window.add(time_s, landmarks, track_ids)
+    def add(self, time_s: float, landmarks: np.ndarray, track_ids: list[int], visibility: np.ndarray | None = None) -> None:
+        """One frame's bodies ``(P, 33, 2)``, pixels of the real view, at the stream's ``time_s``,
+        and how visible each was (``(P, J)``, when the tracker says)."""
+        self.window.add(time_s, landmarks, track_ids, visibility)
 
     def step(self, now_s: float) -> None:
         """Take a finished ranking, and send the window off when it is time."""

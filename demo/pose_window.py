@@ -1,8 +1,9 @@
 """The last few seconds of live poses, turned into the skeleton clip the recogniser scores.
 
 People enter and leave a webcam view and MediaPipe may list them in any order, so bodies are
-followed by their track id and the two most present ones fill the two body slots. Someone lost
-and found again under a new track id keeps their slot, as in a video (core/skeleton/slots.py).
+followed by their track id and the two most seen ones (visibility summed over their frames, when
+the tracker gives it) fill the two body slots. Someone lost and found again under a new track id
+keeps their slot, as in a video (core/skeleton/slots.py).
 Each body is made a skeleton from its image landmarks over the window by the one landmark path,
 as a video's are (core/pose/landmarks.py).
 """
@@ -18,7 +19,7 @@ import numpy as np
 from core.pose.landmarks import skeletons_from_landmarks
 from core.pose.mapping import NUM_LANDMARKS
 from core.skeleton.layout import MAX_BODIES
-from core.skeleton.slots import slots_of_frames
+from core.skeleton.slots import slots_of_tracks
 
 
 class PoseWindow:
@@ -29,16 +30,22 @@ class PoseWindow:
         timestamps a visitor sets could otherwise squeeze any number into ``seconds``)."""
         self.seconds = seconds
         self._frames: deque[tuple[float, np.ndarray, tuple[int, ...]]] = deque(maxlen=max_frames)
+        self._seen: deque[tuple[float, ...]] = deque(maxlen=max_frames)  # per frame: each body's visibility
 
-    def add(self, time_s: float, view: np.ndarray, track_ids: list[int]) -> None:
+    def add(self, time_s: float, view: np.ndarray, track_ids: list[int], visibility: np.ndarray | None = None) -> None:
         """Append one frame's bodies ``(P, 33, 2)`` and drop the frames before the window: the
-        oldest kept is the last one at or before its start, so the poses span all of it."""
+        oldest kept is the last one at or before its start, so the poses span all of it.
+        ``visibility`` ``(P, J)`` or ``(P,)`` says how visible each body was (default: fully)."""
         self._frames.append((time_s, np.asarray(view, dtype=np.float32), tuple(track_ids)))
+        amounts = np.ones((len(track_ids), 1)) if visibility is None else np.asarray(visibility, np.float64)
+        self._seen.append(tuple(float(np.mean(body)) for body in amounts[: len(track_ids)]))
         while len(self._frames) > 1 and time_s - self._frames[1][0] >= self.seconds:
             self._frames.popleft()
+            self._seen.popleft()
 
     def clear(self) -> None:
         self._frames.clear()
+        self._seen.clear()
 
     @property
     def frames_with_people(self) -> int:
@@ -55,7 +62,13 @@ class PoseWindow:
 
     def _slotted_frames(self) -> tuple[int, dict[int, int], list[tuple[float, np.ndarray, tuple[int, ...]]]]:
         """Body slots (one rule with videos), each track's slot, and the frames where a slotted body is seen."""
-        slots = slots_of_frames((tracks for _, _, tracks in self._frames), MAX_BODIES)
+        frames_of: dict[int, set[int]] = {}
+        seen: dict[int, float] = {}
+        for index, ((_, _, tracks), amounts) in enumerate(zip(self._frames, self._seen)):
+            for track, amount in zip(tracks, amounts):
+                frames_of.setdefault(track, set()).add(index)
+                seen[track] = seen.get(track, 0.0) + amount
+        slots = slots_of_tracks(frames_of, MAX_BODIES, seen)
         slot_of = {track: slot for slot, tracks in enumerate(slots) for track in tracks}
         present = [frame for frame in self._frames if set(frame[2]) & set(slot_of)]
         return len(slots), slot_of, present

@@ -109,6 +109,22 @@ def test_pose_window_puts_the_most_present_person_first_and_drops_empty_frames()
     assert window.times().tolist() == [0.0, 0.2, 0.3, 0.4]  # the frames' own seconds: 0.1 had nobody
 
 
+def test_pose_window_puts_the_most_seen_person_first_when_visibility_is_given():
+    window = PoseWindow(seconds=10.0)
+    two = np.stack([np.full((NUM_LANDMARKS, 2), 1.0), np.full((NUM_LANDMARKS, 2), 2.0)])
+    window.add(0.0, two[:1], [3], visibility=np.full((1, 25), 0.6))  # a ghost, in every frame
+    for step in range(1, 5):
+        window.add(step * 0.1, two, [3, 8], visibility=np.array([[0.6] * 25, [0.95] * 25]))
+    clip, seen = window.views()
+    assert seen.tolist() == [[False, True, True, True, True], [True] * 5]
+    assert clip[0, 1:, 0, 0].tolist() == [2.0] * 4  # track 8: 3.8 seen against the ghost's 3.0
+    without = PoseWindow(seconds=10.0)  # no visibility given: frames seen decide, the ghost first
+    without.add(0.0, two[:1], [3])
+    for step in range(1, 5):
+        without.add(step * 0.1, two, [3, 8])
+    assert without.views()[0][0, :, 0, 0].tolist() == [1.0] * 5
+
+
 def test_pose_window_keeps_a_person_lost_and_found_again_in_their_body_slot():
     window = PoseWindow(seconds=10.0)
     both = lambda a, b: np.stack([np.full((NUM_LANDMARKS, 2), a), np.full((NUM_LANDMARKS, 2), b)])  # noqa: E731

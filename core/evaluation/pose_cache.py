@@ -19,7 +19,7 @@ from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
-CACHE_VERSION = "camera1"  # changes whenever the extraction's result does (here: a moving camera's shift taken off)
+CACHE_VERSION = "slots3"  # changes whenever the extraction's result does (here: the body seen most, by visibility, first)
 Extractor = Callable[..., VideoPose]
 
 

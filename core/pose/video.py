@@ -174,7 +174,9 @@ class PoseCollector:
         landmarks = np.zeros((MAX_BODIES, self.frames, NUM_LANDMARKS, 2), np.float32)
         present = np.zeros((MAX_BODIES, self.frames), bool)
         frames_of = {track: set(numbers) for track, numbers in self._frame_numbers.items()}
-        for slot, tracks in enumerate(slots_of_tracks(frames_of, MAX_BODIES)):
+        seen = {track: float(self._rows[track][: len(numbers), :, 5].mean(axis=-1).sum())
+                for track, numbers in self._frame_numbers.items()}
+        for slot, tracks in enumerate(slots_of_tracks(frames_of, MAX_BODIES, seen)):
             for track in tracks:
                 numbers = self._frame_numbers[track]
                 values[slot, numbers] = self._rows[track][: len(numbers)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
@@ -31,17 +31,20 @@ def assign_slots(order: Sequence[Key], frames_of: Mapping[Key, set[int]], max_sl
     return slots
 
 
-def slots_of_frames(frames: Iterable[Iterable[Key]], max_slots: int) -> list[list[Key]]:
-    """Body slots from the track ids seen in each frame (see ``slots_of_tracks``)."""
-    frames_of: dict[Key, set[int]] = {}
-    for index, tracks in enumerate(frames):
-        for track in tracks:
-            frames_of.setdefault(track, set()).add(index)
-    return slots_of_tracks(frames_of, max_slots)
+def slots_of_tracks(
+    frames_of: Mapping[Key, set[int]], max_slots: int, seen: Mapping[Key, float] | None = None
+) -> list[list[Key]]:
+    """Body slots from the frames each track is seen in: tracks are taken the one seen most first
+    (ties: the smaller id), a track that never shares a frame with a slot's tracks continues it,
+    and the slot seen most, all its tracks together, is the first body.
 
-
-def slots_of_tracks(frames_of: Mapping[Key, set[int]], max_slots: int) -> list[list[Key]]:
-    """Body slots from the frames each track is seen in: the longest-seen track first (ties: the
-    smaller id), and a track that never shares a frame with a slot's tracks continues it."""
-    order = sorted(frames_of, key=lambda track: (-len(frames_of[track]), track))
-    return assign_slots(order, frames_of, max_slots)
+    How much a track was seen is ``seen[track]`` when given (a video's: its landmarks' mean
+    visibility summed over its frames), else its number of frames. With visibility a ghost that
+    the detector keeps finding in one place, half visible, ranks below the person who acts: in
+    ``falling_down_03`` a ghost seen in 311 frames at a mean visibility of 0.69 took the first
+    slot from the man seen in 255 at 0.92, over more than one track (lost while lying).
+    """
+    amount = seen if seen is not None else {track: float(len(frames)) for track, frames in frames_of.items()}
+    order = sorted(frames_of, key=lambda track: (-amount[track], track))
+    slots = assign_slots(order, frames_of, max_slots)
+    return sorted(slots, key=lambda slot: -sum(amount[track] for track in slot))  # stable: ties keep their order
