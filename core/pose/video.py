@@ -225,7 +225,7 @@ def extract_video(
     model_path: Path | None = None,
     horizontal_fov_deg: float = DEFAULT_HORIZONTAL_FOV_DEG,
 ) -> VideoPose:
-    """Skeletons of everybody in a video file (the two most present people are kept).
+    """Skeletons of everybody in a video file (the two people seen most are kept, core.skeleton.slots).
 
     ``horizontal_fov_deg`` is the camera's field of view, which sets the distance scale of the
     recovered travel (see core.pose.travel); about 84 for NTU's Kinect v2 colour videos.
