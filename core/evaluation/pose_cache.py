@@ -19,7 +19,7 @@ from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
-CACHE_VERSION = "slots3"  # changes whenever the extraction's result does (here: the body seen most, by visibility, first)
+CACHE_VERSION = "boxes1"  # changes whenever the extraction's result does (here: one box rule for greying people and the camera's flow)
 Extractor = Callable[..., VideoPose]
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from core.pose.person_box import grown_box
+
 ANALYSIS_WIDTH = 320  # pixels: enough for the background's shift, about 1 ms a frame here (core.pose.bench, camera)
 MAX_CORNERS = 200
 MIN_CORNERS = 10  # fewer tracked background corners than this: the step is taken as still
@@ -29,7 +31,7 @@ CORNER_QUALITY = 0.01
 CORNER_SPACING_PX = 8
 FLOW_WINDOW_PX = 21
 FLOW_LEVELS = 3
-PERSON_MARGIN = 0.25  # a person's box grows by this share of its larger side before it is left out
+PERSON_MARGIN = 0.25  # a person's box grows by this share of its size (core.pose.person_box) before it is left out
 
 
 class CameraShift:
@@ -53,25 +55,15 @@ class CameraShift:
         small = cv2.resize(frame_rgb, (ANALYSIS_WIDTH, max(1, round(frame_rgb.shape[0] * scale))),
                            interpolation=cv2.INTER_AREA)
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
-        boxes = _person_boxes(np.asarray(people, dtype=np.float64) * (ANALYSIS_WIDTH / frame_width), grey.shape)
+        height, width = grey.shape
+        points = np.asarray(people, dtype=np.float64) * (ANALYSIS_WIDTH / frame_width)
+        people_points = points.reshape(-1, *points.shape[-2:]) if points.size else []
+        boxes = [grown_box(person, PERSON_MARGIN, width, height) for person in people_points]
         if self._previous is not None and self._previous.shape == grey.shape:
             step = _background_step(self._previous, grey, self._previous_people + boxes)
             self._offset += step / (ANALYSIS_WIDTH / frame_width)
         self._previous, self._previous_people = grey, boxes
         return self._offset.copy()
-
-
-def _person_boxes(people: np.ndarray, shape: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    """Each person's box (x0, y0, x1, y1) in analysis pixels, grown by PERSON_MARGIN, clipped."""
-    height, width = shape
-    boxes = []
-    for points in people.reshape(-1, *people.shape[-2:]) if people.size else []:
-        low, high = points.min(axis=0), points.max(axis=0)
-        margin = PERSON_MARGIN * float((high - low).max())
-        x0, y0 = np.floor(low - margin).astype(int)
-        x1, y1 = np.ceil(high + margin).astype(int)
-        boxes.append((max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)))
-    return boxes
 
 
 def _background_step(previous: np.ndarray, current: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:

@@ -19,6 +19,7 @@ from core.pose.errors import PoseInputError
 from core.pose.identity import FORGET_AFTER_MS, IdentityTracker, torso_of
 from core.pose.mapping import NUM_LANDMARKS, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
+from core.pose.person_box import grown_box
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, TravelMemory, focal_length_px
 from core.skeleton.layout import NUM_JOINTS
 
@@ -138,12 +139,7 @@ class _Person:
 
     def box(self, width: int, height: int) -> tuple[int, int, int, int]:
         """Pixel box around the person, widened by MASK_MARGIN of its size on every side."""
-        points = self.normalised * np.float32([width, height])
-        low, high = points.min(axis=0), points.max(axis=0)
-        pad = (high - low) * MASK_MARGIN
-        x0, y0 = np.clip(low - pad, 0, (width, height)).astype(int)
-        x1, y1 = np.clip(high + pad, 0, (width, height)).astype(int)
-        return x0, y0, x1, y1
+        return grown_box(self.normalised * np.float32([width, height]), MASK_MARGIN, width, height)
 
     @property
     def looks_visible(self) -> bool:
