@@ -216,6 +216,22 @@ def test_class_logits_take_the_mean_of_the_best_valid_prototypes() -> None:
     assert torch.allclose(logits, torch.tensor([[(1.0 + 0.6) / 2 / 0.5, 0.0]]))
 
 
+def test_a_class_is_scored_by_top_k_sentences_in_training_and_by_its_best_one_at_inference() -> None:
+    model = SkeletonContext(TINY)
+    assert (model.config.top_k, model.config.scoring_top_k) == (3, 1)
+    rng = np.random.default_rng(0)
+    classes = ClassPrototypes.from_arrays(["a", "b"], [_unit_rows(rng, 4), _unit_rows(rng, 3)], [_unit_rows(rng, 4), _unit_rows(rng, 3)])
+    with torch.no_grad():
+        outputs = model.eval()(_skeletons(3))
+        for top_k, mode in ((3, True), (1, False)):
+            model.train(mode)
+            got = model.branch_logits(outputs, classes)
+            want = class_logits(outputs["spatial"], classes.spatial, classes.spatial_valid, top_k, TINY.temperature)
+            assert torch.allclose(got[0], want)
+    with pytest.raises(ValueError, match="at least 1"):
+        ModelConfig(scoring_top_k=0)
+
+
 def _unit_rows(rng: np.random.Generator, rows: int) -> np.ndarray:
     values = rng.normal(size=(rows, 384))
     return values / np.linalg.norm(values, axis=-1, keepdims=True)
