@@ -259,13 +259,14 @@ def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
     bank = tmp_path / "ntu_bank.safetensors"
     assert main(["train", "--build-text-bank", str(bank), "--corpus", str(folder)]) == 0
     code = main(["train", "--config", "tiny", "--split", "ntu55-5", "--corpus", str(folder), "--text-bank", str(bank),
-                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3", "--prior-windows", "0"])
+                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3", "--prior-windows", "0", "--top-k", "1"])
     assert code == 0
     path = tmp_path / "ntu" / "model.safetensors"
     model, metadata = load_checkpoint(path)
     assert metadata["split"] == "ntu55-5" and len(metadata["train_actions"]) == 55
     assert len(metadata["unseen_actions"]) == 5
     assert model.config.window_s == 3.0  # the recogniser cuts 3 s windows for it
+    assert (model.config.top_k, model.config.scoring_top_k) == (1, 1)  # trained on each class's best sentence
     assert model.config.prior_windows == 0 and metadata["recipe"]["prior_windows"] == 0
     # a checkpoint trained without the label prior gets it afterwards, from its own split's training clips
     assert main(["label-prior", "--checkpoint", str(path), "--corpus", str(folder), "--windows", "2",
@@ -296,6 +297,8 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "max_tilt must be between 0 and 90 degrees" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--prior-windows", "-1", "--corpus", str(require_data("ntu"))]) == 2
     assert "prior_windows cannot be negative" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--top-k", "0", "--corpus", str(require_data("ntu"))]) == 2
+    assert "top_k must be at least 1" in capsys.readouterr().err
 
 
 class _RunsCode:
