@@ -133,7 +133,7 @@ class TrainConfig:
     # bounded-input recipe lost 0.14 and 0.07 of the real clips' tilt-mean top-1 (split1's ZSL top-1
     # rose 3.3 points over four seeds); on 5, level on one seed and 0.06 lower on the other (README,
     # *Training on fewer or more sentences*).
-    top_k: int = 3
+    top_k: int = ModelConfig.top_k
 
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):
