@@ -67,8 +67,9 @@ class ModelConfig:
             raise ValueError(f"window_s must be positive, got {self.window_s}")
         if self.prior_windows < 0:
             raise ValueError(f"prior_windows cannot be negative, got {self.prior_windows}")
-        if self.top_k < 1 or self.scoring_top_k < 1:
-            raise ValueError(f"top_k and scoring_top_k must be at least 1, got {self.top_k} and {self.scoring_top_k}")
+        for field in ("top_k", "scoring_top_k"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"{field} must be at least 1, got {getattr(self, field)}")
         if self.window // self.backbone.time_stride < 2:
             raise ValueError(f"window {self.window} is too short for a time stride of {self.backbone.time_stride}")
 

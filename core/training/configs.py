@@ -16,6 +16,15 @@ from core.training.augment import MAX_TILT_RAD
 BODY_JOINTS: dict[str, tuple[str, ...] | None] = {"all": None, "lifted": LIFT_JOINTS}
 
 
+VARIANTS: dict[str, dict[str, object]] = {
+    "full": {"use_kpd": True, "use_cpm": True, "prototypes": "descriptions"},
+    "no-kpd": {"use_kpd": False, "use_cpm": True, "prototypes": "descriptions"},
+    "no-cpm": {"use_kpd": True, "use_cpm": False, "prototypes": "descriptions"},
+    "names": {"use_kpd": True, "use_cpm": True, "prototypes": "names"},
+    "baseline": {"use_kpd": False, "use_cpm": False, "prototypes": "template", "linear_projection": True},
+}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     name: str
@@ -154,7 +163,6 @@ class TrainConfig:
             "video_share": (0 <= self.video_share < 1, "must be in [0, 1)"),
             "batch_norm_batches": (self.batch_norm_batches >= 0, "cannot be negative"),
             "prior_windows": (self.prior_windows >= 0, "cannot be negative"),
-            "top_k": (self.top_k >= 1, "must be at least 1"),
         }
         for field, (valid, rule) in ranges.items():
             if not valid:
@@ -163,6 +171,7 @@ class TrainConfig:
             raise ValueError(f"{self.name}: average_epochs must be between 0 and the {self.context_epochs} context epochs")
         if self.average_epochs > 0 and self.batch_norm_batches == 0:
             raise ValueError(f"{self.name}: averaged weights need batch_norm_batches > 0 to re-estimate their statistics")
+        self.model_config("full")  # the model's own checks (top_k, ...) when the options are set, not after the corpus loads
 
     @property
     def end_to_end(self) -> bool:
@@ -226,14 +235,6 @@ CONFIGS: dict[str, TrainConfig] = {
         pretrain_epochs=1,
         context_epochs=1,
     ),
-}
-
-VARIANTS: dict[str, dict[str, object]] = {
-    "full": {"use_kpd": True, "use_cpm": True, "prototypes": "descriptions"},
-    "no-kpd": {"use_kpd": False, "use_cpm": True, "prototypes": "descriptions"},
-    "no-cpm": {"use_kpd": True, "use_cpm": False, "prototypes": "descriptions"},
-    "names": {"use_kpd": True, "use_cpm": True, "prototypes": "names"},
-    "baseline": {"use_kpd": False, "use_cpm": False, "prototypes": "template", "linear_projection": True},
 }
 
 
