@@ -151,7 +151,6 @@ class TrainConfig:
             raise ValueError(f"{self.name}: unknown body joints {self.body_joints!r}; expected one of {sorted(BODY_JOINTS)}")
         ranges = {  # field: (whether its value is valid, what a valid one is)
             "workers": (self.workers >= 0, "cannot be negative"),
-            "window_s": (self.window_s > 0, "must be positive"),
             "semantic_smoothing": (0 <= self.semantic_smoothing < 1, "must be in [0, 1)"),
             "unseen_bias": (self.unseen_bias >= 0, "cannot be negative"),
             "lifted_share": (0 <= self.lifted_share <= 1, "must be between 0 and 1"),
@@ -171,7 +170,7 @@ class TrainConfig:
             raise ValueError(f"{self.name}: average_epochs must be between 0 and the {self.context_epochs} context epochs")
         if self.average_epochs > 0 and self.batch_norm_batches == 0:
             raise ValueError(f"{self.name}: averaged weights need batch_norm_batches > 0 to re-estimate their statistics")
-        self.model_config("full")  # the model's own checks (top_k, ...) when the options are set, not after the corpus loads
+        self.model_config("full")  # the model's own checks (window_s, top_k, ...) when the options are set, not after the corpus loads
 
     @property
     def end_to_end(self) -> bool:
