@@ -139,9 +139,9 @@ class TrainConfig:
     prior_windows: int = 512
     # ModelConfig.top_k: a class's best sentences whose mean similarity the training loss reads (the
     # recogniser reads the best one, ModelConfig.scoring_top_k). 3: trained on 1, two seeds of the
-    # bounded-input recipe lost 0.14 and 0.07 of the real clips' tilt-mean top-1 (split1's ZSL top-1
-    # rose 3.3 points over four seeds); on 5, level on one seed and 0.06 lower on the other (README,
-    # *Training on fewer or more sentences*).
+    # bounded-input recipe lost 0.14 and 0.07 of the real clips' tilt-mean top-1, while the splits'
+    # mean ZSL top-1 rose 1.2 points over four seeds, nearly all of it split1's; on 5, level on one
+    # seed and 0.06 lower on the other (README, *Training on fewer or more sentences*).
     top_k: int = ModelConfig.top_k
 
     def __post_init__(self) -> None:
