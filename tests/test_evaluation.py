@@ -19,7 +19,8 @@ from core.model.checkpoint import load_checkpoint
 from core.training import trainer
 from core.training.configs import get_config
 from core.model.text_bank import TextBank
-from tests.test_training_data import synthetic_bank, synthetic_task  # noqa: F401 (fixture)
+from core.model.prototypes import NAME_TEMPLATES
+from tests.test_training_data import SYNTHETIC_ACTIONS, synthetic_bank, synthetic_task  # noqa: F401 (fixture)
 
 TINY = replace(get_config("tiny"), pretrain_epochs=1, context_epochs=1)
 
@@ -104,6 +105,33 @@ def test_evaluate_calibrates_on_calibration_data_only(tmp_path, synthetic_bank, 
     other = replace(task, train_actions=["march", "nod"])
     with pytest.raises(ValueError, match="trained on another split"):
         evaluate_module.evaluate(model, metadata, other, bank)
+
+
+def test_the_untrained_classes_can_be_read_with_fewer_name_templates(synthetic_bank) -> None:
+    bank = TextBank(synthetic_bank)
+    names = list(SYNTHETIC_ACTIONS)
+    trained, untrained = names[:-1], names[-1]
+    full = bank.prototypes(names, "descriptions")
+    cut = bank.untrained_templates(trained, 1).prototypes(names, "descriptions")
+    counts = lambda classes: classes.spatial_valid.sum(1).tolist()  # noqa: E731
+    assert counts(cut)[:-1] == counts(full)[:-1] and counts(cut)[-1] == counts(full)[-1] - (len(NAME_TEMPLATES) - 1)
+    kept = full.spatial[-1][[0, *range(len(NAME_TEMPLATES), counts(full)[-1])]]
+    assert torch.equal(cut.spatial[-1][: counts(cut)[-1]], kept)  # the first template and every description
+    assert untrained not in trained
+
+
+def test_evaluate_cli_scores_the_untrained_classes_with_fewer_name_templates(tmp_path, synthetic_bank, monkeypatch,
+                                                                            capsys) -> None:
+    task = synthetic_task()
+    path = trainer.train(task, TextBank(synthetic_bank), TINY, "full", tmp_path / "run", torch.device("cpu"), quiet=True)
+    monkeypatch.setattr("core.protocol.tasks.load_task", lambda corpus, split: task)
+    args = ["evaluate", "--checkpoint", str(path), "--corpus", str(tmp_path), "--text-bank", str(synthetic_bank),
+            "--device", "cpu", "--out", str(tmp_path / "cut")]
+    assert main([*args, "--untrained-templates", "0"]) == 0
+    assert json.loads((tmp_path / "cut" / "evaluation.json").read_text())["untrained_templates"] == 0
+    with pytest.raises(SystemExit):
+        main([*args, "--untrained-templates", "5"])
+    assert "invalid choice" in capsys.readouterr().err
 
 
 def test_evaluate_cli_reports_bad_checkpoints(tmp_path, capsys) -> None:

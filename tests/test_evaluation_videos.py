@@ -10,7 +10,7 @@ import torch
 
 from core.evaluation.pose_cache import cached_video_pose
 from core.evaluation.videos import (
-    camera_tilted, evaluate_clips, main, read_clips, seen_status, summarise, untrained_by_name,
+    camera_tilted, evaluate_clips, main, read_clips, seen_status, summarise, untrained_by_name, untrained_with_templates,
 )
 from core.model.checkpoint import save_checkpoint, training_classes
 from core.model.network import ModelConfig, SkeletonContext
@@ -146,6 +146,12 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
                  "--untrained-prototypes", "names"]) == 0
     assert json.loads((out / "videos.json").read_text())["setting"]["untrained_prototypes"] == "names"
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--untrained-templates", "1"]) == 0
+    assert json.loads((out / "videos.json").read_text())["setting"]["untrained_templates"] == 1
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--untrained-templates", "1", "--untrained-prototypes", "names"]) == 2
+    assert "choose one" in capsys.readouterr().err
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
                  "--level", "on"]) == 0
     assert json.loads((out / "videos.json").read_text())["setting"]["level"] is True
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
@@ -167,6 +173,9 @@ def test_untrained_labels_can_be_scored_by_name_only_and_trained_ones_keep_their
     templates = label_sentences("burpee", None, recognizer.model.config.prototypes)["spatial"]
     assert counts(by_name) == [counts(as_app)[0], len(templates)] and len(templates) < counts(as_app)[1]
     assert torch.equal(by_name.spatial[0], as_app.spatial[0])
+    one_template = untrained_with_templates(recognizer, labels, [recognizer.vocabulary.get("walking").name], 1).classes
+    assert counts(one_template) == [counts(as_app)[0], counts(as_app)[1] - 3]
+    assert torch.equal(one_template.spatial[1][1:counts(one_template)[1]], as_app.spatial[1][4:counts(as_app)[1]])
 
 
 def test_a_tilted_camera_leans_the_body_and_leaves_absent_frames_alone():

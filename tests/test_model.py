@@ -11,7 +11,7 @@ from core.model.cpm import ContextPromptHead, mlm_loss
 from core.model.inputs import prepare_window
 from core.model.kpd import calibration_loss
 from core.model.network import ModelConfig, SkeletonContext
-from core.model.prototypes import prototype_sentences
+from core.model.prototypes import NAME_TEMPLATES, prototype_sentences, with_name_templates
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.shiftgcn import BackboneConfig, spatial_shift_index, temporal_offsets, temporal_shift, with_motion
 from core.skeleton.layout import JOINT
@@ -308,6 +308,22 @@ def test_prototype_sentences_use_descriptions_only_when_asked() -> None:
         prototype_sentences("  ", None, "names")
     with pytest.raises(ValueError, match="unknown prototype kind"):
         prototype_sentences("wave", None, "poems")
+
+
+def test_name_templates_are_cut_only_where_descriptions_follow_them() -> None:
+    class Known:
+        spatial = ["the right arm rises.", "the hand swings."]
+        temporal = ["it starts still."]
+
+    described = prototype_sentences("wave", Known(), "descriptions")["spatial"]
+    templates = prototype_sentences("wave", None, "descriptions")["spatial"]
+    assert with_name_templates(described, 1) == [templates[0], *Known.spatial]
+    assert with_name_templates(described, 0) == Known.spatial
+    assert with_name_templates(described, len(NAME_TEMPLATES)) == described
+    assert with_name_templates(templates, 0) == templates  # the name is all an undescribed class has
+    assert with_name_templates(list(range(len(described))), 2) == [0, 1, 4, 5]  # a bank's rows cut alike
+    with pytest.raises(ValueError, match="0 to 4 name templates"):
+        with_name_templates(described, 5)
 
 
 def test_prepare_window_normalises_resamples_and_pads() -> None:

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.model.prototypes import NAME_TEMPLATES
 from core.model.text_bank import DEFAULT_TEXT_BANK
 
 
@@ -17,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-bank", type=Path, default=DEFAULT_TEXT_BANK, help="text bank with the actions' prototypes")
     parser.add_argument("--out", type=Path, help="output folder (default: the checkpoint's folder)")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
+    parser.add_argument("--untrained-templates", type=int, choices=range(len(NAME_TEMPLATES) + 1), metavar="K",
+                        help=f"score the never-trained actions with only K of their {len(NAME_TEMPLATES)} name templates beside "
+                             "their descriptions (measuring; default: all, as the app)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +53,10 @@ def _run(args: argparse.Namespace) -> int:
         json_path, _ = write_report(results, args.out or args.checkpoint.parent, "supervised", supervised_markdown)
         print(supervised_markdown(results))
     else:
+        if args.untrained_templates is not None:
+            bank = bank.untrained_templates(task.train_actions, args.untrained_templates)
         results = evaluate(model, metadata, task, bank)
+        results["untrained_templates"] = args.untrained_templates
         json_path, _ = write_report(results, args.out or args.checkpoint.parent)
         print(markdown(results))
     print(f"written: {json_path}")

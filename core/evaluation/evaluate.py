@@ -12,7 +12,7 @@ from core.evaluation.metrics import choose_calibration, gzsl_accuracy, per_class
 from core.model.network import SkeletonContext
 from core.recognition.windows import WindowPolicy
 from core.protocol.clips import LabelledClips, ZeroShotTask, clip_windows, pool_by_clip
-from core.model.text_bank import TextBank
+from core.model.text_bank import PrototypeSource
 
 
 Embedded = tuple[dict[str, torch.Tensor], np.ndarray]  # window embeddings, and the clip each window is of
@@ -24,7 +24,7 @@ def _embed(model: SkeletonContext, clips: LabelledClips) -> Embedded:
     return embed_windows(model, windows), owners
 
 
-def _log_scores(model: SkeletonContext, embedded: Embedded, actions: list[str], bank: TextBank,
+def _log_scores(model: SkeletonContext, embedded: Embedded, actions: list[str], bank: PrototypeSource,
                 classes: list[str], logit_bias: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Log of the clip's pooled prediction over ``classes`` (as the app pools), and each clip's class index."""
     embeddings, owners = embedded
@@ -48,7 +48,7 @@ def _joined(*embedded: Embedded) -> Embedded:
     return {key: torch.cat([part[key] for part in parts]) for key in parts[0]}, np.concatenate(owners)
 
 
-def supervised_check(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
+def supervised_check(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: PrototypeSource) -> dict[str, Any]:
     """Top-1/top-5 of held-out test clips of trained actions (Penn Action's official test half for the
     shipped model), ranked among every trained action: what the model learnt, not zero-shot."""
     task.check_trained_on(metadata)
@@ -63,7 +63,7 @@ def supervised_check(model: SkeletonContext, metadata: dict[str, Any], task: Zer
     }
 
 
-def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: TextBank) -> dict[str, Any]:
+def evaluate(model: SkeletonContext, metadata: dict[str, Any], task: ZeroShotTask, bank: PrototypeSource) -> dict[str, Any]:
     """ZSL top-1/top-5 on unseen actions; GZSL S/U/H with the offset chosen on calibration data only."""
     task.check_trained_on(metadata)
     unseen_clips = task.subset("test_unseen")
@@ -118,7 +118,7 @@ def _lift(seen: int, unseen: int, bias: float) -> torch.Tensor:
     return unseen_lift([False] * seen + [True] * unseen, bias)
 
 
-def choose_unseen_bias(model: SkeletonContext, task: ZeroShotTask, bank: TextBank, embedded: Embedded,
+def choose_unseen_bias(model: SkeletonContext, task: ZeroShotTask, bank: PrototypeSource, embedded: Embedded,
                        actions: list[str]) -> float:
     """The logit lift of never-trained labels (the recogniser's ``unseen_bias``) that maximises the
     harmonic mean of seen and unseen accuracy on the *calibration* clips (training plus validation

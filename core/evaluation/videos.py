@@ -16,7 +16,9 @@ reports each and their mean, so that two models can be compared on more than one
 ``--weights A B ...`` scores the clips with several checkpoints' window probabilities averaged
 (``core.evaluation.ensemble``): whether seeds averaged beat one. ``--untrained-prototypes names``
 scores the labels the checkpoint never trained on through their names' templates alone, their
-written descriptions left out: what the descriptions add for the actions that are zero-shot.
+written descriptions left out: what the descriptions add for the actions that are zero-shot;
+``--untrained-templates K`` keeps their descriptions and only K of their four name templates: how
+far the name's wording, read four times over, outweighs the descriptions.
 
 Beside the pooled ranking, each clip's windows also go through the steady-answer rule
 (``core.recognition.smoothing``) as the Video tab's timeline and the live view show them: "shown"
@@ -40,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from core.evaluation.pose_cache import POSE_CACHE, Extractor, cached_video_pose
+from core.model.prototypes import NAME_TEMPLATES, with_name_templates
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.windows import DEFAULT_POOLING, POOLINGS
 from core.skeleton.transforms import rotate, rotation_matrix
@@ -113,6 +116,27 @@ def untrained_by_name(recognizer, labels: list[str], trained: Collection[str] | 
     kind = recognizer.model.config.prototypes
     per_label = [label_sentences(label, vocabulary.get(label) if vocabulary.name_of(label) in known else None, kind)
                  for label in labels]
+    return _label_set(recognizer, labels, per_label)
+
+
+def untrained_with_templates(recognizer, labels: list[str], trained: Collection[str] | None, templates: int):
+    """The labels' prototypes with every untrained label's name templates cut to ``templates``
+    (``with_name_templates``), its descriptions kept; trained labels as the app builds them."""
+    from core.recognition.prompts import label_sentences
+
+    known = set(trained or [])
+    vocabulary = recognizer.vocabulary
+    kind = recognizer.model.config.prototypes
+    per_label = []
+    for label in labels:
+        sentences = label_sentences(label, vocabulary.get(label), kind)
+        if vocabulary.name_of(label) not in known:
+            sentences = {branch: with_name_templates(texts, templates) for branch, texts in sentences.items()}
+        per_label.append(sentences)
+    return _label_set(recognizer, labels, per_label)
+
+
+def _label_set(recognizer, labels: list[str], per_label: list[dict[str, list[str]]]):
     prototypes = recognizer.encode_sentences(per_label)
     return recognizer.label_set(labels, [p[0] for p in prototypes], [p[1] for p in prototypes])
 
@@ -267,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
                              "each and their mean with the untilted run (e.g. --tilts -10 10 20)")
     parser.add_argument("--untrained-prototypes", choices=("descriptions", "names"), default="descriptions",
                         help="score untrained labels through their written descriptions (the app) or their names only")
+    parser.add_argument("--untrained-templates", type=int, choices=range(len(NAME_TEMPLATES) + 1), metavar="K",
+                        help=f"score untrained labels with only K of their {len(NAME_TEMPLATES)} name templates beside "
+                             "their descriptions (measuring; default: all, as the app)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -297,8 +324,14 @@ def _run(args: argparse.Namespace) -> int:
     trained = first.trained
     recognizer = Ensemble(members)
     label_set = None
+    if args.untrained_prototypes == "names" and args.untrained_templates is not None:
+        raise ValueError("--untrained-templates cuts the templates beside the descriptions, which "
+                         "--untrained-prototypes names leaves out: choose one")
     if args.untrained_prototypes == "names":
         label_set = recognizer.label_sets(labels, [untrained_by_name(member, labels, trained) for member in members])
+    elif args.untrained_templates is not None:
+        label_set = recognizer.label_sets(labels, [untrained_with_templates(member, labels, trained, args.untrained_templates)
+                                                   for member in members])
     steady_motion = args.steady == "motion"
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set,
                              steady_motion=steady_motion)
@@ -308,6 +341,8 @@ def _run(args: argparse.Namespace) -> int:
                "min_poses": first.policy.min_poses, "level": first.policy.level,
                "tempi": list(first.policy.tempi),
                "untrained_prototypes": args.untrained_prototypes}
+    if args.untrained_templates is not None:
+        setting["untrained_templates"] = args.untrained_templates
     text = markdown(results, summary, setting)
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:

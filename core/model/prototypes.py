@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, TypeVar
 
 PROTOTYPE_KINDS = ("descriptions", "names", "template")
 
@@ -13,6 +13,7 @@ NAME_TEMPLATES: tuple[str, ...] = (
     "a skeleton sequence of a person who is {name}.",
 )
 BASELINE_TEMPLATE = "a person {name}"
+Sentence = TypeVar("Sentence")  # a sentence, or where a text bank keeps it
 
 
 class DescribedAction(Protocol):
@@ -39,3 +40,15 @@ def prototype_sentences(name: str, action: DescribedAction | None, kind: str) ->
     if kind == "names" or action is None:
         return {"spatial": templates, "temporal": list(templates)}
     return {"spatial": templates + list(action.spatial), "temporal": templates + list(action.temporal)}
+
+
+def with_name_templates(sentences: Sequence[Sentence], keep: int) -> list[Sentence]:
+    """One branch's sentences (``prototype_sentences``' order: templates first) with only the first
+    ``keep`` name templates when descriptions follow them; a class without descriptions keeps all,
+    its templates being all it has. Measures how far the name's wording, read through four
+    near-identical templates, outweighs the descriptions of an action the model never trained on."""
+    if not 0 <= keep <= len(NAME_TEMPLATES):
+        raise ValueError(f"keep must be 0 to {len(NAME_TEMPLATES)} name templates, got {keep}")
+    if len(sentences) <= len(NAME_TEMPLATES):
+        return list(sentences)
+    return list(sentences[:keep]) + list(sentences[len(NAME_TEMPLATES):])

@@ -9,14 +9,16 @@ is the same for everyone), so states are stored once per distinct prompt.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 
-from core.model.prototypes import PROTOTYPE_KINDS, prototype_sentences
+from core.model.prototypes import NAME_TEMPLATES, PROTOTYPE_KINDS, prototype_sentences, with_name_templates
 from core.model.scoring import ClassPrototypes
 from core.model.text import TextEncoder
 
@@ -30,6 +32,12 @@ MASK_PATTERNS: tuple[tuple[bool, bool, bool], ...] = tuple(
 )
 STAGE_PATTERNS = {stage: [i for i, p in enumerate(MASK_PATTERNS) if sum(p) == stage] for stage in (1, 2, 3)}
 MAX_SLOT_PIECES = 4
+
+
+class PrototypeSource(Protocol):
+    """What the zero-shot evaluation reads of a text bank: the classes' prototype sets."""
+
+    def prototypes(self, names: list[str], kind: str) -> ClassPrototypes: ...
 
 
 class TextBankError(ValueError):
@@ -157,14 +165,26 @@ class TextBank:
             raise TextBankError(f"the text bank has no entry for {missing[:5]}; rebuild it with the current vocabulary")
         return torch.as_tensor([self.position[name] for name in names], dtype=torch.long, device=self.device)
 
-    def prototypes(self, names: list[str], kind: str) -> ClassPrototypes:
+    def prototypes(self, names: list[str], kind: str, trimmed: Collection[str] = (),
+                   templates: int = len(NAME_TEMPLATES)) -> ClassPrototypes:
+        """The classes' prototype sets; the ``trimmed`` ones keep only ``templates`` name templates
+        (``with_name_templates``: a measurement, ``python -m core evaluate --untrained-templates``)."""
         if kind not in self.prototype_index:
             raise TextBankError(f"the text bank has no {kind!r} prototypes")
         self.indices(names)
         rows = self.prototype_index[kind]
-        spatial = [self.prototype_vectors[rows[name]["spatial"]].numpy() for name in names]
-        temporal = [self.prototype_vectors[rows[name]["temporal"]].numpy() for name in names]
+
+        def vectors(name: str, branch: str) -> np.ndarray:
+            kept = with_name_templates(rows[name][branch], templates) if name in trimmed else rows[name][branch]
+            return self.prototype_vectors[kept].numpy()
+
+        spatial = [vectors(name, "spatial") for name in names]
+        temporal = [vectors(name, "temporal") for name in names]
         return ClassPrototypes.from_arrays(names, spatial, temporal).to(self.device)
+
+    def untrained_templates(self, trained: Collection[str], templates: int) -> "UntrainedTemplates":
+        """This bank read with every class outside ``trained`` cut to ``templates`` name templates."""
+        return UntrainedTemplates(self, frozenset(trained), templates)
 
     def part_masks(self, action_rows: torch.Tensor) -> torch.Tensor:
         return self.part_mask_table[action_rows]
@@ -182,3 +202,16 @@ class TextBank:
         padding = torch.arange(states.shape[1], device=self.device)[None, :] >= length[:, None]
         positions = self.mask_positions[prompt]
         return PromptBatch(states, padding, positions, self.slot_targets[action_rows, triplet], positions >= 0)
+
+
+@dataclass(frozen=True)
+class UntrainedTemplates:
+    """A text bank's prototypes with the never-trained classes' name templates cut, for the
+    zero-shot evaluation, which reads a bank through ``prototypes`` alone."""
+
+    bank: TextBank
+    trained: frozenset[str]
+    templates: int
+
+    def prototypes(self, names: list[str], kind: str) -> ClassPrototypes:
+        return self.bank.prototypes(names, kind, [name for name in names if name not in self.trained], self.templates)
