@@ -214,4 +214,4 @@ class UntrainedTemplates:
     templates: int
 
     def prototypes(self, names: list[str], kind: str) -> ClassPrototypes:
-        return self.bank.prototypes(names, kind, [name for name in names if name not in self.trained], self.templates)
+        return self.bank.prototypes(names, kind, {name for name in names if name not in self.trained}, self.templates)
