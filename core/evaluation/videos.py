@@ -35,7 +35,7 @@ import math
 import os
 import sys
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -44,6 +44,7 @@ import numpy as np
 from core.evaluation.pose_cache import POSE_CACHE, Extractor, cached_video_pose
 from core.model.prototypes import NAME_TEMPLATES, with_name_templates
 from core.recognition.labels import LabelError, parse_labels
+from core.recognition.prompts import label_sentences
 from core.recognition.windows import DEFAULT_POOLING, POOLINGS
 from core.skeleton.transforms import rotate, rotation_matrix
 
@@ -109,34 +110,31 @@ def camera_tilted(skeleton: np.ndarray, degrees: float) -> np.ndarray:
 def untrained_by_name(recognizer, labels: list[str], trained: Collection[str] | None):
     """The labels' prototypes with every untrained label's written descriptions left out (its
     name's templates only), trained labels as the app builds them."""
-    from core.recognition.prompts import label_sentences
-
-    known = set(trained or [])
-    vocabulary = recognizer.vocabulary
     kind = recognizer.model.config.prototypes
-    per_label = [label_sentences(label, vocabulary.get(label) if vocabulary.name_of(label) in known else None, kind)
-                 for label in labels]
-    return _label_set(recognizer, labels, per_label)
+    return _untrained_read(recognizer, labels, trained, lambda label: label_sentences(label, None, kind))
 
 
 def untrained_with_templates(recognizer, labels: list[str], trained: Collection[str] | None, templates: int):
     """The labels' prototypes with every untrained label's name templates cut to ``templates``
     (``with_name_templates``), its descriptions kept; trained labels as the app builds them."""
-    from core.recognition.prompts import label_sentences
+    kind = recognizer.model.config.prototypes
 
+    def cut(label: str) -> dict[str, list[str]]:
+        sentences = label_sentences(label, recognizer.vocabulary.get(label), kind)
+        return {branch: with_name_templates(texts, templates) for branch, texts in sentences.items()}
+
+    return _untrained_read(recognizer, labels, trained, cut)
+
+
+def _untrained_read(recognizer, labels: list[str], trained: Collection[str] | None,
+                    untrained_sentences: Callable[[str], dict[str, list[str]]]):
+    """The labels' prototypes: the untrained ones' sentences from ``untrained_sentences``, the
+    trained ones' as the app builds them."""
     known = set(trained or [])
     vocabulary = recognizer.vocabulary
     kind = recognizer.model.config.prototypes
-    per_label = []
-    for label in labels:
-        sentences = label_sentences(label, vocabulary.get(label), kind)
-        if vocabulary.name_of(label) not in known:
-            sentences = {branch: with_name_templates(texts, templates) for branch, texts in sentences.items()}
-        per_label.append(sentences)
-    return _label_set(recognizer, labels, per_label)
-
-
-def _label_set(recognizer, labels: list[str], per_label: list[dict[str, list[str]]]):
+    per_label = [label_sentences(label, vocabulary.get(label), kind) if vocabulary.name_of(label) in known
+                 else untrained_sentences(label) for label in labels]
     prototypes = recognizer.encode_sentences(per_label)
     return recognizer.label_set(labels, [p[0] for p in prototypes], [p[1] for p in prototypes])
 
