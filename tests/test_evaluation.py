@@ -90,7 +90,7 @@ def test_evaluate_calibrates_on_calibration_data_only(tmp_path, synthetic_bank, 
         return real_choose(scores, labels, seen_mask)
 
     monkeypatch.setattr(evaluate_module, "choose_calibration", spy)
-    results = evaluate_module.evaluate(model, metadata, task, bank)
+    results = evaluate_module.evaluate([model], [metadata], task, bank)
     calibration_count = len(task.subset("calibration_seen")) + len(task.subset("calibration_unseen"))
     assert seen_calls == [((calibration_count, 3), [True, True, False])]  # train + validation actions
     assert 0.0 <= results["zsl"]["top1"] <= results["zsl"]["top5"] == 1.0  # one unseen class
@@ -104,7 +104,7 @@ def test_evaluate_calibrates_on_calibration_data_only(tmp_path, synthetic_bank, 
 
     other = replace(task, train_actions=["march", "nod"])
     with pytest.raises(ValueError, match="trained on another split"):
-        evaluate_module.evaluate(model, metadata, other, bank)
+        evaluate_module.evaluate([model], [metadata], other, bank)
 
 
 def test_the_untrained_classes_can_be_read_with_fewer_name_templates(synthetic_bank) -> None:
@@ -132,6 +132,29 @@ def test_evaluate_cli_scores_the_untrained_classes_with_fewer_name_templates(tmp
     assert "invalid choice" in capsys.readouterr().err
 
 
+def test_several_checkpoints_are_read_as_one_their_clip_probabilities_averaged(tmp_path, synthetic_bank, monkeypatch) -> None:
+    task = synthetic_task()
+    bank = TextBank(synthetic_bank)
+    paths = [trainer.train(task, bank, replace(TINY, seed=seed), "full", tmp_path / f"run{seed}", torch.device("cpu"), quiet=True)
+             for seed in (0, 1)]
+    models = [load_checkpoint(path)[0] for path in paths]
+    clips, classes = task.subset("test_unseen"), task.train_actions + task.unseen_actions
+    each = [np.exp(evaluate_module._log_scores([model], evaluate_module._embed([model], clips), clips.actions, bank,
+                                               classes)[0]) for model in models]
+    both, _ = evaluate_module._log_scores(models, evaluate_module._embed(models, clips), clips.actions, bank, classes)
+    assert not np.allclose(each[0], each[1])  # two seeds, two readings
+    np.testing.assert_allclose(np.exp(both), (each[0] + each[1]) / 2, rtol=1e-5)
+
+    monkeypatch.setattr("core.protocol.tasks.load_task", lambda corpus, split: task)
+    args = ["evaluate", "--checkpoint", *map(str, paths), "--corpus", str(tmp_path), "--text-bank", str(synthetic_bank),
+            "--device", "cpu"]
+    assert main(args) == 2  # nowhere to write: each checkpoint's folder would hold the other's reading
+    assert main([*args, "--out", str(tmp_path / "both")]) == 0
+    report = json.loads((tmp_path / "both" / "evaluation.json").read_text())
+    assert report["checkpoints"] == list(map(str, paths))
+    assert "2 checkpoints read as one" in (tmp_path / "both" / "evaluation.md").read_text()
+
+
 def test_evaluate_cli_reports_bad_checkpoints(tmp_path, capsys) -> None:
     broken = tmp_path / "model.safetensors"
     broken.write_bytes(b"\x00" * 10)
@@ -145,7 +168,7 @@ def test_the_supervised_check_ranks_held_out_clips_of_trained_actions(tmp_path, 
     task = synthetic_task()
     bank = TextBank(synthetic_bank)
     model, metadata = load_checkpoint(trainer.train(task, bank, TINY, "full", tmp_path / "run", torch.device("cpu"), quiet=True))
-    results = evaluate_module.supervised_check(model, metadata, task, bank)
+    results = evaluate_module.supervised_check([model], [metadata], task, bank)
     assert results["samples"] == len(task.subset("test_seen")) and results["classes"] == 2
     check = results["supervised"]
     assert 0.0 <= check["top1"] <= check["top5"] == 1.0  # two classes: the right one is always in the top 5
@@ -154,7 +177,7 @@ def test_the_supervised_check_ranks_held_out_clips_of_trained_actions(tmp_path, 
     assert json_path.name == "supervised.json" and "| top-1 | top-5 |" in md_path.read_text()
     empty = replace(task, subsets={**task.subsets, "test_seen": type(task.subset("train"))()})
     with pytest.raises(ValueError, match="holds no test clips"):
-        evaluate_module.supervised_check(model, metadata, empty, bank)
+        evaluate_module.supervised_check([model], [metadata], empty, bank)
 
 
 def test_the_unseen_bias_lifts_only_the_labels_a_model_never_trained_on(tmp_path, synthetic_bank) -> None:

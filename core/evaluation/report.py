@@ -13,11 +13,20 @@ def percent(value: float) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f}"
 
 
+def _members(results: dict[str, Any]) -> list[str]:
+    """A line naming the checkpoints when several were read as one."""
+    checkpoints = results.get("checkpoints") or []
+    if len(checkpoints) < 2:
+        return []
+    return ["", f"{len(checkpoints)} checkpoints read as one (clip probabilities averaged): {', '.join(checkpoints)}."]
+
+
 def markdown(results: dict[str, Any]) -> str:
     zsl, gzsl = results["zsl"], results["gzsl"]
     cal, raw = gzsl["calibrated"], gzsl["uncalibrated"]
     lines = [
         f"# Zero-shot evaluation: {results['split']} ({results.get('variant')}, config {results.get('config')})",
+        *_members(results),
         "",
         "| ZSL top-1 | ZSL top-5 | ZSL top-1 class mean | GZSL S | GZSL U | GZSL H | offset | H uncalibrated |",
         "|---|---|---|---|---|---|---|---|",
@@ -45,6 +54,7 @@ def supervised_markdown(results: dict[str, Any]) -> str:
     check = results["supervised"]
     lines = [
         f"# Supervised check: {results['split']} ({results.get('variant')}, config {results.get('config')})",
+        *_members(results),
         "",
         f"{results['samples']} held-out test clips of trained actions, each ranked among all {results['classes']} "
         "trained actions (one pooled prediction per clip, accuracies in %).",
