@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from core.training.reference import (
-    RecognizerModel, ReferenceConfig, ReferenceTCN, class_scores, main, measure, summary_table, train_reference,
+    RecognizerModel, ReferenceConfig, ReferenceTCN, class_scores, main, measure, pooled_probabilities, seeds_averaged,
+    summary_table, train_reference,
 )
 from core.model.text_bank import TextBank
 from tests.test_recognition import encoder, moving_clip  # noqa: F401 (fixture)
@@ -56,12 +59,28 @@ def test_reference_learns_the_training_actions(synthetic_bank) -> None:
 
 def test_measure_reports_each_held_out_set_and_the_table_aggregates(synthetic_bank) -> None:
     task = synthetic_task(per_action=3)
-    result = measure(task, TextBank(synthetic_bank), ReferenceConfig(epochs=1, window=16, width=8, batch_size=4), seed=1)
+    bank, config = TextBank(synthetic_bank), ReferenceConfig(epochs=1, window=16, width=8, batch_size=4)
+    result = measure(train_reference(task, bank, config, seed=1), task, bank, config, seed=1)
     # One unseen and one validation action: ranking among themselves only, so top-1 is certain.
     assert result["unseen"]["top1"] == 1.0 and result["unseen"]["samples"] == 3
     assert result["validation"]["top1"] == 1.0
     table = summary_table([result, {**result, "seed": 2}])
     assert "| synthetic | 2 | 100.0 ± 0.0 |" in table and "| all | 2 |" in table
+
+
+def test_the_seeds_read_as_one_average_their_clip_probabilities(synthetic_bank) -> None:
+    task = synthetic_task(per_action=3)
+    bank = TextBank(synthetic_bank)
+    actions = task.train_actions + task.unseen_actions  # more than one class, so a reading can differ
+    task = replace(task, unseen_actions=actions)
+    models = [train_reference(task, bank, FAST, seed) for seed in (0, 1)]
+    each = [pooled_probabilities(model, task, bank, FAST, "test_unseen", actions)[0] for model in models]
+    assert not np.allclose(each[0], each[1])
+    one = seeds_averaged(models, task, bank, FAST, [0, 1])
+    averaged = (each[0] + each[1]) / 2
+    labels = np.array([actions.index(a) for a in task.subset("test_unseen").actions])
+    assert one["unseen"]["top1"] == pytest.approx((averaged.argmax(1) == labels).mean())
+    assert "| synthetic, seeds 0, 1 averaged | 1 |" in summary_table([measure(models[0], task, bank, FAST, 0)], [one])
 
 
 def test_reference_cli_reports_missing_inputs(tmp_path, capsys) -> None:
@@ -73,3 +92,5 @@ def test_reference_cli_reports_missing_inputs(tmp_path, capsys) -> None:
     assert "corpus not found" in capsys.readouterr().err
     assert main(["--corpus", str(tmp_path), "--epochs", "0"]) == 2
     assert "--epochs must be at least 1" in capsys.readouterr().err
+    assert main(["--corpus", str(tmp_path), "--average-seeds", "--seeds", "3", "3"]) == 2
+    assert "--average-seeds needs at least two different --seeds" in capsys.readouterr().err

@@ -145,21 +145,33 @@ def train_reference(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig,
 
 
 @torch.no_grad()
-def zero_shot_scores(
+def pooled_probabilities(
     model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, subset: str, actions: list[str]
-) -> dict[str, float]:
-    """ZSL top-1, top-5 and class-mean top-1 of one subset against its own actions only."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each clip of one subset: its windows' prediction over ``actions`` pooled as the app pools, and
+    the index of its own action."""
     clips = task.subset(subset)
     labels = np.array([actions.index(action) for action in clips.actions])
     classes = bank.prototypes(actions, config.prototypes)
     windows, owners = clip_windows(clips, config.policy)
     probabilities = torch.softmax(class_scores(model(windows), classes, config), dim=-1)
-    scores = torch.log(pool_by_clip(probabilities, owners, len(labels)).clamp(min=1e-12)).numpy()
-    return {**zsl_accuracy(scores, labels), "samples": int(len(labels))}
+    return pool_by_clip(probabilities, owners, len(labels)).numpy(), labels
 
 
-def measure(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> dict[str, object]:
-    model = train_reference(task, bank, config, seed)
+def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """ZSL top-1, top-5 and class-mean top-1 of pooled clip predictions."""
+    return {**zsl_accuracy(np.log(np.clip(probabilities, 1e-12, None)), labels), "samples": int(len(labels))}
+
+
+def zero_shot_scores(
+    model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, subset: str, actions: list[str]
+) -> dict[str, float]:
+    """ZSL top-1, top-5 and class-mean top-1 of one subset against its own actions only."""
+    return accuracy(*pooled_probabilities(model, task, bank, config, subset, actions))
+
+
+def measure(model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> dict[str, object]:
+    """A trained yardstick's unseen (and validation) actions, each against its own list."""
     result: dict[str, object] = {"split": split_folder(task.name), "seed": seed,
                                  "unseen": zero_shot_scores(model, task, bank, config, "test_unseen", task.unseen_actions)}
     if task.validation_actions:
@@ -168,12 +180,22 @@ def measure(task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: i
     return result
 
 
+def seeds_averaged(models: list[ReferenceTCN], task: ZeroShotTask, bank: TextBank, config: ReferenceConfig,
+                   seeds: list[int]) -> dict[str, object]:
+    """The seeds' yardsticks read as one on the unseen actions (their clip probabilities averaged), as
+    ``python -m core evaluate`` reads several checkpoints, so an ensemble of products meets one of yardsticks."""
+    pooled = [pooled_probabilities(model, task, bank, config, "test_unseen", task.unseen_actions) for model in models]
+    return {"split": split_folder(task.name), "seeds": seeds,
+            "unseen": accuracy(np.mean([probabilities for probabilities, _ in pooled], axis=0), pooled[0][1])}
+
+
 def _mean_std(values: list[float]) -> str:
     return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f}"
 
 
-def summary_table(results: list[dict[str, object]]) -> str:
-    """Markdown: one row per split (mean ± std over seeds), then all splits together."""
+def summary_table(results: list[dict[str, object]], averaged: list[dict[str, object]] = ()) -> str:
+    """Markdown: one row per split (mean ± std over seeds), then all splits together, then each
+    split's seeds read as one (``--average-seeds``)."""
     rows = ["| split | runs | ZSL top-1 | ZSL top-5 | class mean | validation-action top-1 |", "|---|---|---|---|---|---|"]
     groups = {name: [r for r in results if r["split"] == name] for name in dict.fromkeys(r["split"] for r in results)}
     groups["all"] = results
@@ -183,6 +205,10 @@ def summary_table(results: list[dict[str, object]]) -> str:
         rows.append(f"| {name} | {len(group)} | {_mean_std([u['top1'] for u in unseen])} "
                     f"| {_mean_std([u['top5'] for u in unseen])} | {_mean_std([u['class_mean_top1'] for u in unseen])} "
                     f"| {_mean_std(validation) if validation else '-'} |")
+    for one in averaged:
+        unseen = one["unseen"]
+        rows.append(f"| {one['split']}, seeds {', '.join(map(str, one['seeds']))} averaged | 1 | {100 * unseen['top1']:.1f} "
+                    f"| {100 * unseen['top5']:.1f} | {100 * unseen['class_mean_top1']:.1f} | - |")
     return "\n".join(rows) + "\n"
 
 
@@ -194,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", nargs="+", default=["split1", "split2", "split3"], help="split names or JSON files")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=ReferenceConfig.epochs)
+    parser.add_argument("--average-seeds", action="store_true",
+                        help="also read each split's seeds as one, their clip probabilities averaged")
     parser.add_argument("--out", type=Path, help="JSON file for every run's numbers (with --clips: a folder)")
     parser.add_argument("--clips", action="store_true",
                         help="train on every action and score the real clips beside --weights, instead of the splits")
@@ -202,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.epochs < 1:
             raise ValueError("--epochs must be at least 1")
+        if args.average_seeds and len(set(args.seeds)) < 2:
+            raise ValueError("--average-seeds needs at least two different --seeds")
         if not args.text_bank.exists():
             raise FileNotFoundError(f"text bank not found: {args.text_bank} "
                                     f"(build it with: python -m core train --build-text-bank {args.text_bank})")
@@ -210,21 +240,25 @@ def main(argv: list[str] | None = None) -> int:
         config = ReferenceConfig(epochs=args.epochs)
         if args.clips:
             return clip_duel(corpus, bank, config, args.seeds[0], args.weights, args.out or Path("runs/reference-clips"))
-        results = []
+        results, averaged = [], []
         for split in args.splits:
             task = corpus_task(corpus, split)
+            models = []
             for seed in args.seeds:
-                results.append(measure(task, bank, config, seed))
+                models.append(train_reference(task, bank, config, seed))
+                results.append(measure(models[-1], task, bank, config, seed))
                 unseen = results[-1]["unseen"]
                 print(f"{split_folder(task.name)} seed {seed}: ZSL top-1 {100 * unseen['top1']:.1f}, "
                       f"class mean {100 * unseen['class_mean_top1']:.1f}", file=sys.stderr, flush=True)
+            if args.average_seeds:
+                averaged.append(seeds_averaged(models, task, bank, config, args.seeds))
     except (ValueError, FileNotFoundError) as error:
         print(f"reference: {error}", file=sys.stderr)
         return 2
-    print(summary_table(results), end="")
+    print(summary_table(results, averaged), end="")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"config": asdict(config), "runs": results}, indent=2) + "\n")
+        args.out.write_text(json.dumps({"config": asdict(config), "runs": results, "seeds_averaged": averaged}, indent=2) + "\n")
     return 0
 
 
