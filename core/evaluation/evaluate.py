@@ -17,8 +17,8 @@ from core.protocol.clips import LabelledClips, ZeroShotTask, clip_windows, pool_
 from core.model.text_bank import PrototypeSource
 
 
-# Per model: its window embeddings, and the clip each window is of.
-Embedded = list[tuple[dict[str, torch.Tensor], np.ndarray]]
+OneModel = tuple[dict[str, torch.Tensor], np.ndarray]  # a model's window embeddings, and the clip each window is of
+Embedded = list[OneModel]  # one per model
 
 
 def _embed(models: Sequence[SkeletonContext], clips: LabelledClips) -> Embedded:
@@ -50,7 +50,7 @@ def _joined(*subsets: Embedded) -> Embedded:
     return [_joined_one(per_model) for per_model in zip(*subsets)]
 
 
-def _joined_one(embedded: Sequence[tuple[dict[str, torch.Tensor], np.ndarray]]) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+def _joined_one(embedded: Sequence[OneModel]) -> OneModel:
     parts, owners, offset = [], [], 0
     for embeddings, clip_of in embedded:
         if len(embeddings["spatial"]):
