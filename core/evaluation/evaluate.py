@@ -23,10 +23,14 @@ Embedded = list[OneModel]  # one per model
 
 def _embed(models: Sequence[SkeletonContext], clips: LabelledClips) -> Embedded:
     """Branch embeddings of every clip's sliding windows by each model; computed once per subset,
-    scored against several class lists."""
+    scored against several class lists. Models that window alike share one cut of the clips."""
+    cut: dict[WindowPolicy, tuple[torch.Tensor, np.ndarray]] = {}
     embedded = []
     for model in models:
-        windows, owners = clip_windows(clips, WindowPolicy.of(model.config))
+        policy = WindowPolicy.of(model.config)
+        if policy not in cut:
+            cut[policy] = clip_windows(clips, policy)
+        windows, owners = cut[policy]
         embedded.append((embed_windows(model, windows), owners))
     return embedded
 
