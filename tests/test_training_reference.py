@@ -60,7 +60,7 @@ def test_reference_learns_the_training_actions(synthetic_bank) -> None:
 def test_measure_reports_each_held_out_set_and_the_table_aggregates(synthetic_bank) -> None:
     task = synthetic_task(per_action=3)
     bank, config = TextBank(synthetic_bank), ReferenceConfig(epochs=1, window=16, width=8, batch_size=4)
-    result = measure(train_reference(task, bank, config, seed=1), task, bank, config, seed=1)
+    result, _ = measure(train_reference(task, bank, config, seed=1), task, bank, config, seed=1)
     # One unseen and one validation action: ranking among themselves only, so top-1 is certain.
     assert result["unseen"]["top1"] == 1.0 and result["unseen"]["samples"] == 3
     assert result["validation"]["top1"] == 1.0
@@ -76,11 +76,12 @@ def test_the_seeds_read_as_one_average_their_clip_probabilities(synthetic_bank) 
     models = [train_reference(task, bank, FAST, seed) for seed in (0, 1)]
     each = [pooled_probabilities(model, task, bank, FAST, "test_unseen", actions)[0] for model in models]
     assert not np.allclose(each[0], each[1])
-    one = seeds_averaged(models, task, bank, FAST, [0, 1])
+    measured = [measure(model, task, bank, FAST, seed) for seed, model in enumerate(models)]
+    one = seeds_averaged([unseen for _, unseen in measured], task, [0, 1])
     averaged = (each[0] + each[1]) / 2
     labels = np.array([actions.index(a) for a in task.subset("test_unseen").actions])
     assert one["unseen"]["top1"] == pytest.approx((averaged.argmax(1) == labels).mean())
-    assert "| synthetic, seeds 0, 1 averaged | 1 |" in summary_table([measure(models[0], task, bank, FAST, 0)], [one])
+    assert "| synthetic, seeds 0, 1 averaged | 1 |" in summary_table([measured[0][0]], [one])
 
 
 def test_reference_cli_reports_missing_inputs(tmp_path, capsys) -> None:

@@ -170,23 +170,24 @@ def zero_shot_scores(
     return accuracy(*pooled_probabilities(model, task, bank, config, subset, actions))
 
 
-def measure(model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig, seed: int) -> dict[str, object]:
-    """A trained yardstick's unseen (and validation) actions, each against its own list."""
-    result: dict[str, object] = {"split": split_folder(task.name), "seed": seed,
-                                 "unseen": zero_shot_scores(model, task, bank, config, "test_unseen", task.unseen_actions)}
+def measure(model: ReferenceTCN, task: ZeroShotTask, bank: TextBank, config: ReferenceConfig,
+            seed: int) -> tuple[dict[str, object], tuple[np.ndarray, np.ndarray]]:
+    """A trained yardstick's unseen (and validation) actions, each against its own list, and its
+    pooled predictions of the unseen clips (``pooled_probabilities``), which ``seeds_averaged`` reads."""
+    unseen = pooled_probabilities(model, task, bank, config, "test_unseen", task.unseen_actions)
+    result: dict[str, object] = {"split": split_folder(task.name), "seed": seed, "unseen": accuracy(*unseen)}
     if task.validation_actions:
         result["validation"] = zero_shot_scores(
             model, task, bank, config, "calibration_unseen", task.validation_actions)
-    return result
+    return result, unseen
 
 
-def seeds_averaged(models: list[ReferenceTCN], task: ZeroShotTask, bank: TextBank, config: ReferenceConfig,
-                   seeds: list[int]) -> dict[str, object]:
-    """The seeds' yardsticks read as one on the unseen actions (their clip probabilities averaged), as
-    ``python -m core evaluate`` reads several checkpoints, so an ensemble of products meets one of yardsticks."""
-    pooled = [pooled_probabilities(model, task, bank, config, "test_unseen", task.unseen_actions) for model in models]
+def seeds_averaged(unseen: list[tuple[np.ndarray, np.ndarray]], task: ZeroShotTask, seeds: list[int]) -> dict[str, object]:
+    """The seeds' yardsticks read as one on the unseen actions, from each seed's ``measure``d
+    predictions (their clip probabilities averaged), as ``python -m core evaluate`` reads several
+    checkpoints, so an ensemble of products meets one of yardsticks."""
     return {"split": split_folder(task.name), "seeds": seeds,
-            "unseen": accuracy(np.mean([probabilities for probabilities, _ in pooled], axis=0), pooled[0][1])}
+            "unseen": accuracy(np.mean([probabilities for probabilities, _ in unseen], axis=0), unseen[0][1])}
 
 
 def _mean_std(values: list[float]) -> str:
@@ -243,15 +244,16 @@ def main(argv: list[str] | None = None) -> int:
         results, averaged = [], []
         for split in args.splits:
             task = corpus_task(corpus, split)
-            models = []
+            pooled = []
             for seed in args.seeds:
-                models.append(train_reference(task, bank, config, seed))
-                results.append(measure(models[-1], task, bank, config, seed))
-                unseen = results[-1]["unseen"]
+                result, unseen_pooled = measure(train_reference(task, bank, config, seed), task, bank, config, seed)
+                results.append(result)
+                pooled.append(unseen_pooled)
+                unseen = result["unseen"]
                 print(f"{split_folder(task.name)} seed {seed}: ZSL top-1 {100 * unseen['top1']:.1f}, "
                       f"class mean {100 * unseen['class_mean_top1']:.1f}", file=sys.stderr, flush=True)
             if args.average_seeds:
-                averaged.append(seeds_averaged(models, task, bank, config, args.seeds))
+                averaged.append(seeds_averaged(pooled, task, args.seeds))
     except (ValueError, FileNotFoundError) as error:
         print(f"reference: {error}", file=sys.stderr)
         return 2
