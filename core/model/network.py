@@ -44,7 +44,7 @@ class ModelConfig:
     top_k: int = 3  # a class's best sentences whose mean similarity the training loss reads
     # At inference (evaluation, classify, the app) each class is scored by its single best-fitting
     # sentence: on eight checkpoints trained with top_k 3 it raised the real clips' top three on six
-    # and lowered it on none, and moved the zero-shot splits by -0.1 points over twelve runs (README,
+    # and lowered it on none, and moved the zero-shot splits by -0.1 points over twelve runs (docs/experiments.md,
     # *One sentence scores a class*). Checkpoints saved before it existed load with it.
     scoring_top_k: int = 1
     temperature: float = 0.1

@@ -56,7 +56,7 @@ class TCNConfig:
     body_joints: tuple[str, ...] | None = None
     # Positions and scaled velocities pass through ``limit * tanh(x / limit)`` first (0: as they are),
     # so the few windows that span many torso lengths (running, some lifted views) stop setting
-    # the input batch norms' statistics (README, *Bounded input*).
+    # the input batch norms' statistics (docs/experiments.md, *Bounded input*).
     input_limit: float = 0.0
     # Whether the body stream also reads the cosines of the ``ANGLES`` and their velocities.
     angles: bool = False

@@ -52,7 +52,7 @@ class TrainConfig:
     # depth sensors or motion capture, the video samples get at least this share of the action's
     # draws, the action's total unchanged (core.training.data.sampling_weights). Off: 0.5 raised the
     # official test halves' class mean (65.8 -> 67.5, 68.8) but lowered the real clips' top-3 on two
-    # seeds (README, *Letting the video sources carry the actions they share*).
+    # seeds (docs/experiments.md, *Letting the video sources carry the actions they share*).
     video_share: float = 0.0
     # Joint motion as extra backbone input channels (BackboneConfig.motion). Off: on the cpu config it
     # raised mean ZSL top-1 from 43.5 to 46.1 but swung per split (-4 to +16) and cut GZSL H (README).
@@ -92,7 +92,7 @@ class TrainConfig:
     # Every window's bodies stood up when they lean less than 35 degrees as a whole (ModelConfig.level):
     # the tilt a phone's camera and the lifter's depth give a standing person, not the motion. Off:
     # trained with it (seeds 0 and 1), the real clips' untrained actions rose to top-3 0.60 but the
-    # trained ones fell (top-3 0.76 -> 0.62) and so did the test halves (README, *Levelled windows*).
+    # trained ones fell (top-3 0.76 -> 0.62) and so did the test halves (docs/experiments.md, *Levelled windows*).
     level: bool = False
     # The backbone: "shiftgcn" (``channels``, ``motion``) or "tcn" (core.model.tcn: ``tcn_width``,
     # ``tcn_joint_channels``, ``dropout``).
@@ -106,7 +106,7 @@ class TrainConfig:
     # TCNConfig.angles: the body stream also reads limb angles, which neither the camera's view and
     # lean nor a body's proportions change. Off: over four seeds the real clips' untrained actions
     # rose (top-3 0.57 against 0.45) and the trained ones fell (top-1 0.49 against 0.55), and squat_02
-    # showed squat on 22 % of its timeline against 62 % (README, *Limb angles*).
+    # showed squat on 22 % of its timeline against 62 % (docs/experiments.md, *Limb angles*).
     tcn_angles: bool = False
     body_joints: str = "all"  # a key of BODY_JOINTS
     dropout: float = 0.3
@@ -135,13 +135,13 @@ class TrainConfig:
     # every label is then scored against its mean score over them. On: the real clips' mean rank
     # improved or held on seven all-actions checkpoints (the shipped one's top-3 0.61 -> 0.68), and
     # split1's ZSL top-1 rose while split3's fell; 2,048 windows did no better than 512 on split3
-    # (README, *The label prior*).
+    # (docs/experiments.md, *The label prior*).
     prior_windows: int = 512
     # ModelConfig.top_k: a class's best sentences whose mean similarity the training loss reads (the
     # recogniser reads the best one, ModelConfig.scoring_top_k). 3: trained on 1, two seeds of the
     # bounded-input recipe lost 0.14 and 0.07 of the real clips' tilt-mean top-1, while the splits'
     # mean ZSL top-1 rose 1.2 points over four seeds, nearly all of it split1's; on 5, level on one
-    # seed and 0.06 lower on the other (README, *Training on fewer or more sentences*).
+    # seed and 0.06 lower on the other (docs/experiments.md, *Training on fewer or more sentences*).
     top_k: int = ModelConfig.top_k
 
     def __post_init__(self) -> None:
