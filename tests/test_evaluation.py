@@ -116,6 +116,10 @@ def test_the_untrained_classes_can_be_read_with_fewer_name_templates(synthetic_b
     assert counts(cut)[:-1] == counts(full)[:-1] and counts(cut)[-1] == counts(full)[-1] - (len(NAME_TEMPLATES) - 1)
     kept = full.spatial[-1][[0, *range(len(NAME_TEMPLATES), counts(full)[-1])]]
     assert torch.equal(cut.spatial[-1][: counts(cut)[-1]], kept)  # the first template and every description
+    one = bank.prototypes(names, "descriptions", templates=1)  # a model trained with one template
+    assert counts(one) == [count - (len(NAME_TEMPLATES) - 1) for count in counts(full)]
+    assert counts(bank.untrained_templates(names[:-1], 0).prototypes(names, "descriptions", templates=1)) == \
+        counts(one)[:-1] + [counts(full)[-1] - len(NAME_TEMPLATES)]  # the model's count for the trained ones
 
 
 def test_evaluate_cli_scores_the_untrained_classes_with_fewer_name_templates(tmp_path, synthetic_bank, monkeypatch,

@@ -326,6 +326,24 @@ def test_name_templates_are_cut_only_where_descriptions_follow_them() -> None:
         with_name_templates(described, 5)
 
 
+def test_a_model_keeps_as_many_name_templates_as_it_was_trained_with() -> None:
+    class Known:
+        spatial = ["the right arm rises."]
+        temporal = ["it starts still.", "it ends still."]
+
+    one = prototype_sentences("wave", Known(), "descriptions", name_templates=1)
+    assert one == {"spatial": ["a person wave.", *Known.spatial], "temporal": ["a person wave.", *Known.temporal]}
+    assert prototype_sentences("wave", None, "descriptions", name_templates=0)["spatial"] == \
+        prototype_sentences("wave", None, "descriptions")["spatial"]  # an undescribed class keeps its name
+    assert ModelConfig().name_templates == len(NAME_TEMPLATES)
+    saved = ModelConfig(name_templates=1).to_dict()
+    assert ModelConfig.from_dict(saved).name_templates == 1
+    del saved["name_templates"]  # a checkpoint from before the setting existed
+    assert ModelConfig.from_dict(saved).name_templates == len(NAME_TEMPLATES)
+    with pytest.raises(ValueError, match="name_templates must be 0 to 4"):
+        ModelConfig(name_templates=5)
+
+
 def test_prepare_window_normalises_resamples_and_pads() -> None:
     rng = np.random.default_rng(1)
     clip = rng.normal(size=(40, 25, 3)).astype(np.float32) + np.float32([0.0, 0.0, 3.0])

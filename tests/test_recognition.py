@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from core.model.checkpoint import CheckpointError, save_checkpoint
 from core.model.network import ModelConfig, SkeletonContext
+from core.model.prototypes import NAME_TEMPLATES
 from core.model.shiftgcn import BackboneConfig
 from core.model.text import TextEncoder
 from core.recognition.labels import LabelError
@@ -119,6 +122,16 @@ def test_labels_are_encoded_once_and_known_actions_bring_their_descriptions(reco
     known_prototypes = int(label_set.classes.spatial_valid[1].sum())
     unknown_prototypes = int(label_set.classes.spatial_valid[0].sum())
     assert known_prototypes == unknown_prototypes + len(drink.spatial)
+
+
+def test_labels_get_as_many_name_templates_as_the_model_trained_with(tmp_path, encoder):
+    path = tmp_path / "one-template.safetensors"
+    save_checkpoint(path, SkeletonContext(replace(TINY, name_templates=1)), {"note": "trained with one name template"})
+    one = Recognizer.load(path, device="cpu")
+    one._text_encoder = encoder
+    label_set = one.encode_labels(["drink water", "juggle three balls"])
+    drink = one.vocabulary.get("drink water")
+    assert label_set.classes.spatial_valid.sum(1).tolist() == [1 + len(drink.spatial), len(NAME_TEMPLATES)]
 
 
 def test_the_label_cache_is_bounded_and_forgets_the_least_recently_used(recognizer, monkeypatch):

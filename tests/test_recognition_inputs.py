@@ -72,6 +72,16 @@ def test_alias_gets_the_known_actions_prototypes_and_its_own_templates():
     assert set(label_sentences("drink water", None, "descriptions")["spatial"]) < set(canonical["spatial"])
 
 
+def test_a_typed_alias_adds_as_many_name_templates_as_the_model_keeps():
+    action = load_vocabulary().get("drinking")
+    for kept in (0, 1, 4):
+        sentences = label_sentences("Drinking", action, "descriptions", name_templates=kept)
+        for branch, descriptions in (("spatial", action.spatial), ("temporal", action.temporal)):
+            templates = [s for s in sentences[branch] if s not in descriptions]
+            assert len(templates) == 2 * kept and set(descriptions) <= set(sentences[branch])
+            assert sum("drinking" in s for s in templates) == kept
+
+
 # --- skeleton validation --------------------------------------------------------------------
 
 def test_check_skeleton_adds_the_body_axis_and_drops_empty_body_slots():

@@ -259,7 +259,8 @@ def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
     bank = tmp_path / "ntu_bank.safetensors"
     assert main(["train", "--build-text-bank", str(bank), "--corpus", str(folder)]) == 0
     code = main(["train", "--config", "tiny", "--split", "ntu55-5", "--corpus", str(folder), "--text-bank", str(bank),
-                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3", "--prior-windows", "0", "--top-k", "1"])
+                 "--out", str(tmp_path / "ntu"), "--device", "cpu", "--quiet", "--window-s", "3", "--prior-windows", "0", "--top-k", "1",
+                 "--name-templates", "1"])
     assert code == 0
     path = tmp_path / "ntu" / "model.safetensors"
     model, metadata = load_checkpoint(path)
@@ -267,6 +268,7 @@ def test_ntu_folder_trains_one_tiny_epoch(tmp_path, capsys) -> None:
     assert len(metadata["unseen_actions"]) == 5
     assert model.config.window_s == 3.0  # the recogniser cuts 3 s windows for it
     assert (model.config.top_k, model.config.scoring_top_k) == (1, 1)  # trained on each class's best sentence
+    assert model.config.name_templates == 1  # and scored, by the app too, with the one template it trained with
     assert model.config.prior_windows == 0 and metadata["recipe"]["prior_windows"] == 0
     # a checkpoint trained without the label prior gets it afterwards, from its own split's training clips
     assert main(["label-prior", "--checkpoint", str(path), "--corpus", str(folder), "--windows", "2",
@@ -299,6 +301,8 @@ def test_train_cli_reports_bad_input(tmp_path, capsys) -> None:
     assert "prior_windows cannot be negative" in capsys.readouterr().err
     assert main(["train", "--config", "tiny", "--top-k", "0", "--corpus", str(require_data("ntu"))]) == 2
     assert "top_k must be at least 1" in capsys.readouterr().err
+    assert main(["train", "--config", "tiny", "--name-templates", "5", "--corpus", str(require_data("ntu"))]) == 2
+    assert "name_templates must be 0 to 4" in capsys.readouterr().err
 
 
 class _RunsCode:

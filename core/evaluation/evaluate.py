@@ -39,7 +39,7 @@ def _log_scores(models: Sequence[SkeletonContext], embedded: Embedded, actions: 
                 classes: list[str], logit_bias: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Log of the clip's pooled prediction over ``classes`` (as the app pools), averaged over the
     models, and each clip's class index."""
-    pooled = [pool_by_clip(class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes), logit_bias),
+    pooled = [pool_by_clip(class_probabilities(model, embeddings, bank.prototypes(classes, model.config.prototypes, model.config.name_templates), logit_bias),
                            owners, len(actions))
               for model, (embeddings, owners) in zip(models, embedded)]
     probabilities = torch.stack(pooled).mean(dim=0)

@@ -133,7 +133,8 @@ def _untrained_read(recognizer, labels: list[str], trained: Collection[str] | No
     known = set(trained or [])
     vocabulary = recognizer.vocabulary
     kind = recognizer.model.config.prototypes
-    per_label = [label_sentences(label, vocabulary.get(label), kind) if vocabulary.name_of(label) in known
+    per_label = [label_sentences(label, vocabulary.get(label), kind, recognizer.model.config.name_templates)
+                 if vocabulary.name_of(label) in known
                  else untrained_sentences(label) for label in labels]
     prototypes = recognizer.encode_sentences(per_label)
     return recognizer.label_set(labels, [p[0] for p in prototypes], [p[1] for p in prototypes])

@@ -10,7 +10,7 @@ from torch import nn
 
 from core.model.cpm import MotionToken
 from core.model.kpd import KeyPartPooling
-from core.model.prototypes import PROTOTYPE_KINDS
+from core.model.prototypes import NAME_TEMPLATES, PROTOTYPE_KINDS
 from core.model.scoring import ClassPrototypes, class_logits
 from core.model.shiftgcn import BackboneConfig, ShiftGCN
 from core.model.tcn import TCNConfig, TemporalConvNet
@@ -47,6 +47,11 @@ class ModelConfig:
     # and lowered it on none, and moved the zero-shot splits by -0.1 points over twelve runs (docs/experiments.md,
     # *One sentence scores a class*). Checkpoints saved before it existed load with it.
     scoring_top_k: int = 1
+    # How many of the name templates (core.model.prototypes.NAME_TEMPLATES) stand beside a class's
+    # written descriptions, in training and at inference alike. With all four, a trained window's
+    # three best sentences were templates 90-95 % of the time, so the loss hardly read the
+    # descriptions. Checkpoints saved before it existed load with all four.
+    name_templates: int = len(NAME_TEMPLATES)
     temperature: float = 0.1
     kpd_hidden: int = 64
     token_hidden: int | None = None  # the CPM motion token's width (None: the backbone's channels)
@@ -67,6 +72,8 @@ class ModelConfig:
             raise ValueError(f"window_s must be positive, got {self.window_s}")
         if self.prior_windows < 0:
             raise ValueError(f"prior_windows cannot be negative, got {self.prior_windows}")
+        if not 0 <= self.name_templates <= len(NAME_TEMPLATES):
+            raise ValueError(f"name_templates must be 0 to {len(NAME_TEMPLATES)}, got {self.name_templates}")
         for field in ("top_k", "scoring_top_k"):
             if getattr(self, field) < 1:
                 raise ValueError(f"{field} must be at least 1, got {getattr(self, field)}")

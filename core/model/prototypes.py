@@ -21,12 +21,14 @@ class DescribedAction(Protocol):
     temporal: Sequence[str]
 
 
-def prototype_sentences(name: str, action: DescribedAction | None, kind: str) -> dict[str, list[str]]:
+def prototype_sentences(name: str, action: DescribedAction | None, kind: str,
+                        name_templates: int = len(NAME_TEMPLATES)) -> dict[str, list[str]]:
     """Sentences for the spatial and the temporal branch of one class.
 
     Name templates are part of every set so that a typed label without written knowledge is
     scored the same way it was trained; descriptions add the body-part (spatial) and
-    time-course (temporal) views of the class when the vocabulary has them.
+    time-course (temporal) views of the class when the vocabulary has them, beside the first
+    ``name_templates`` templates (``with_name_templates``; ModelConfig.name_templates).
     """
     if kind not in PROTOTYPE_KINDS:
         raise ValueError(f"unknown prototype kind {kind!r}; expected one of {PROTOTYPE_KINDS}")
@@ -39,14 +41,15 @@ def prototype_sentences(name: str, action: DescribedAction | None, kind: str) ->
     templates = [template.format(name=label) for template in NAME_TEMPLATES]
     if kind == "names" or action is None:
         return {"spatial": templates, "temporal": list(templates)}
-    return {"spatial": templates + list(action.spatial), "temporal": templates + list(action.temporal)}
+    return {branch: with_name_templates(templates + list(getattr(action, branch)), name_templates)
+            for branch in ("spatial", "temporal")}
 
 
 def with_name_templates(sentences: Sequence[Sentence], keep: int) -> list[Sentence]:
     """One branch's sentences (``prototype_sentences``' order: templates first) with only the first
     ``keep`` name templates when descriptions follow them; a class without descriptions keeps all,
-    its templates being all it has. Measures how far the name's wording, read through four
-    near-identical templates, outweighs the descriptions of an action the model never trained on."""
+    its templates being all it has. Four near-identical templates outweigh the descriptions: a
+    class's best sentences are nearly always templates, in training and at scoring."""
     if not 0 <= keep <= len(NAME_TEMPLATES):
         raise ValueError(f"keep must be 0 to {len(NAME_TEMPLATES)} name templates, got {keep}")
     if len(sentences) <= len(NAME_TEMPLATES):

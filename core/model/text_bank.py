@@ -9,7 +9,7 @@ is the same for everyone), so states are stored once per distinct prompt.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -37,7 +37,7 @@ MAX_SLOT_PIECES = 4
 class PrototypeSource(Protocol):
     """What the zero-shot evaluation reads of a text bank: the classes' prototype sets."""
 
-    def prototypes(self, names: list[str], kind: str) -> ClassPrototypes: ...
+    def prototypes(self, names: list[str], kind: str, templates: int = len(NAME_TEMPLATES)) -> ClassPrototypes: ...
 
 
 class TextBankError(ValueError):
@@ -165,18 +165,20 @@ class TextBank:
             raise TextBankError(f"the text bank has no entry for {missing[:5]}; rebuild it with the current vocabulary")
         return torch.as_tensor([self.position[name] for name in names], dtype=torch.long, device=self.device)
 
-    def prototypes(self, names: list[str], kind: str, trimmed: Collection[str] = (),
-                   templates: int = len(NAME_TEMPLATES)) -> ClassPrototypes:
-        """The classes' prototype sets; the ``trimmed`` ones keep only ``templates`` name templates
-        (``with_name_templates``: a measurement, ``python -m core evaluate --untrained-templates``)."""
+    def prototypes(self, names: list[str], kind: str, templates: int = len(NAME_TEMPLATES)) -> ClassPrototypes:
+        """The classes' prototype sets, each with ``templates`` name templates beside its
+        descriptions (``with_name_templates``; the model's ModelConfig.name_templates)."""
+        return self.prototypes_by_class(names, kind, {name: templates for name in names})
+
+    def prototypes_by_class(self, names: list[str], kind: str, templates: Mapping[str, int]) -> ClassPrototypes:
+        """``prototypes`` with each class's own count of name templates."""
         if kind not in self.prototype_index:
             raise TextBankError(f"the text bank has no {kind!r} prototypes")
         self.indices(names)
         rows = self.prototype_index[kind]
 
         def vectors(name: str, branch: str) -> np.ndarray:
-            kept = with_name_templates(rows[name][branch], templates) if name in trimmed else rows[name][branch]
-            return self.prototype_vectors[kept].numpy()
+            return self.prototype_vectors[with_name_templates(rows[name][branch], templates[name])].numpy()
 
         spatial = [vectors(name, "spatial") for name in names]
         temporal = [vectors(name, "temporal") for name in names]
@@ -213,5 +215,7 @@ class UntrainedTemplates:
     trained: frozenset[str]
     templates: int
 
-    def prototypes(self, names: list[str], kind: str) -> ClassPrototypes:
-        return self.bank.prototypes(names, kind, {name for name in names if name not in self.trained}, self.templates)
+    def prototypes(self, names: list[str], kind: str, templates: int = len(NAME_TEMPLATES)) -> ClassPrototypes:
+        """The trained classes with ``templates`` (the model's), the others with this reading's."""
+        counts = {name: templates if name in self.trained else self.templates for name in names}
+        return self.bank.prototypes_by_class(names, kind, counts)

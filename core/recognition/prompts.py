@@ -8,17 +8,23 @@ and the typed wording's templates are added on top since that is what the user m
 
 from __future__ import annotations
 
-from core.model.prototypes import DescribedAction, prototype_sentences
+from core.model.prototypes import NAME_TEMPLATES, DescribedAction, prototype_sentences
 
 
 class KnownAction(DescribedAction):
     name: str
 
 
-def label_sentences(label: str, action: KnownAction | None, kind: str) -> dict[str, list[str]]:
-    """Spatial and temporal prototype sentences for one typed label."""
+def label_sentences(label: str, action: KnownAction | None, kind: str,
+                    name_templates: int = len(NAME_TEMPLATES)) -> dict[str, list[str]]:
+    """Spatial and temporal prototype sentences for one typed label; the typed wording adds as many
+    name templates as the known action keeps beside its descriptions (ModelConfig.name_templates)."""
     typed = prototype_sentences(label, None, kind)
     if action is None:
         return typed
-    known = prototype_sentences(action.name, action, kind)
-    return {branch: known[branch] + [s for s in typed[branch] if s not in known[branch]] for branch in known}
+    known = prototype_sentences(action.name, action, kind, name_templates)
+    sentences = {}
+    for branch in known:
+        kept = len(known[branch]) - (len(getattr(action, branch)) if kind == "descriptions" else 0)
+        sentences[branch] = known[branch] + [s for s in typed[branch][:kept] if s not in known[branch]]
+    return sentences

@@ -169,7 +169,7 @@ class Recognizer:
         missing = [label for label in labels if label.casefold() not in self._label_cache]
         if missing:
             kind = self.model.config.prototypes
-            per_label = [label_sentences(label, self.vocabulary.get(label), kind) for label in missing]
+            per_label = [label_sentences(label, self.vocabulary.get(label), kind, self.model.config.name_templates) for label in missing]
             for label, prototypes in zip(missing, self.encode_sentences(per_label)):
                 self._label_cache[label.casefold()] = prototypes
         cached = [self._label_cache[label.casefold()] for label in labels]

@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training windows kept in the model file for the label prior (0: none; default: the config's)")
     parser.add_argument("--top-k", type=int, metavar="K",
                         help="a class's best sentences whose mean similarity the training loss reads (default: the config's, 3)")
+    parser.add_argument("--name-templates", type=int, metavar="K",
+                        help="name templates beside each class's descriptions, in training and at inference "
+                             "(default: the config's, all 4)")
     parser.add_argument("--seed", type=int, help="random seed of weights, windows and augmentation (default: the config's)")
     parser.add_argument("--quiet", action="store_true", help="log to the JSONL file only")
     parser.add_argument("--build-text-bank", type=Path, metavar="FILE",
@@ -82,7 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # Options whose value, when given, replaces the TrainConfig field of the same name.
 _CONFIG_FIELDS = ("workers", "seed", "window_s", "semantic_smoothing", "unseen_bias", "body_joints", "lifted_share",
                   "tempo", "repeat_share", "max_tilt", "tcn_input_limit", "batch_norm_batches", "average_epochs", "balance", "prior_windows",
-                  "video_share", "top_k")
+                  "video_share", "top_k", "name_templates")
 
 
 def run(args: argparse.Namespace) -> int:

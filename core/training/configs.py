@@ -143,6 +143,7 @@ class TrainConfig:
     # mean ZSL top-1 rose 1.2 points over four seeds, nearly all of it split1's; on 5, level on one
     # seed and 0.06 lower on the other (docs/experiments.md, *Training on fewer or more sentences*).
     top_k: int = ModelConfig.top_k
+    name_templates: int = ModelConfig.name_templates  # ModelConfig.name_templates
 
     def __post_init__(self) -> None:
         if self.backbone not in ("shiftgcn", "tcn") or self.optimizer not in ("sgd", "adamw"):
@@ -186,7 +187,8 @@ class TrainConfig:
         else:
             backbone = BackboneConfig(channels=self.channels, motion=self.motion, depth=self.depth)
         base = ModelConfig(backbone=backbone, window=self.window, window_s=self.window_s,
-                           canonical_bones=self.canonical_bones, level=self.level, top_k=self.top_k, **token)
+                           canonical_bones=self.canonical_bones, level=self.level, top_k=self.top_k,
+                           name_templates=self.name_templates, **token)
         return replace(base, **VARIANTS[variant])
 
 

@@ -232,7 +232,7 @@ def train_context(
         modules.append(model.backbone)
     parameters = [p for module in modules for p in module.parameters()]
     optimizer, scheduler = _optimizer(parameters, config, config.context_epochs)
-    prototypes = bank.prototypes(classes, model_config.prototypes)
+    prototypes = bank.prototypes(classes, model_config.prototypes, model_config.name_templates)
     rows = bank.indices(classes)
     state_path = out_dir / "context_state.pt"
     averaged = AveragedModel(model) if config.average_epochs else None
@@ -310,7 +310,7 @@ def _validation_probe(task: ZeroShotTask, bank: TextBank, model_config: ModelCon
     clips = task.subset("calibration_unseen")
     if len(clips) == 0 or not task.validation_actions:
         return None
-    classes = bank.prototypes(task.validation_actions, model_config.prototypes)
+    classes = bank.prototypes(task.validation_actions, model_config.prototypes, model_config.name_templates)
     labels = torch.as_tensor([task.validation_actions.index(a) for a in clips.actions])
     windows, owners = clip_windows(clips, WindowPolicy.of(model_config))
     return windows, owners, labels, classes
