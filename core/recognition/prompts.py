@@ -19,12 +19,8 @@ def label_sentences(label: str, action: KnownAction | None, kind: str,
                     name_templates: int = len(NAME_TEMPLATES)) -> dict[str, list[str]]:
     """Spatial and temporal prototype sentences for one typed label; the typed wording adds as many
     name templates as the known action keeps beside its descriptions (ModelConfig.name_templates)."""
-    typed = prototype_sentences(label, None, kind)
     if action is None:
-        return typed
+        return prototype_sentences(label, None, kind)
     known = prototype_sentences(action.name, action, kind, name_templates)
-    sentences = {}
-    for branch in known:
-        kept = len(known[branch]) - (len(getattr(action, branch)) if kind == "descriptions" else 0)
-        sentences[branch] = known[branch] + [s for s in typed[branch][:kept] if s not in known[branch]]
-    return sentences
+    typed = prototype_sentences(label, action, kind, name_templates)  # the same descriptions, the typed wording's templates
+    return {branch: known[branch] + [s for s in typed[branch] if s not in known[branch]] for branch in known}
