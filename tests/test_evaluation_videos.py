@@ -18,6 +18,7 @@ from core.model.prototypes import NAME_TEMPLATES
 from core.model.shiftgcn import BackboneConfig
 from core.pose.video import VideoPose
 from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
+from core.recognition.smoothing import SteadyRule
 from core.recognition.windows import MOMENT_TEMPI
 from tests.conftest import require_data
 
@@ -85,21 +86,22 @@ def test_benchmark_scores_every_clip_and_splits_seen_from_unseen(tmp_path, clips
     assert summary["overall"]["top3"] == pytest.approx((walk.top3 + clap.top3) / 3)
 
 
-@pytest.mark.parametrize("steady_motion", [True, False])
-def test_shown_is_the_share_of_the_steady_timeline_answers_that_name_the_action(tmp_path, clips, steady_motion):
+@pytest.mark.parametrize("steady_motion, rule", [(True, SteadyRule()), (False, SteadyRule()),
+                                                 (True, SteadyRule(switch_margin=0.0, time_constant_s=0.2))])
+def test_shown_is_the_share_of_the_steady_timeline_answers_that_name_the_action(tmp_path, clips, steady_motion, rule):
     from core.recognition.smoothing import steady_answers, window_answers
 
     torch.manual_seed(0)
     recognizer = Recognizer(SkeletonContext(TINY), device="cpu")
     labels = ["walking", "clapping", "bicep curl"]
     results = evaluate_clips(read_clips(clips), labels, recognizer, None, cache=tmp_path / "cache", extractor=FakeExtractor(),
-                             steady_motion=steady_motion)
+                             steady_motion=steady_motion, steady_rule=rule)
     walk, clap, empty = results
     label_set = recognizer.encode_labels(labels)
     for result, name in ((walk, "walk.mp4"), (clap, "clap.mp4")):
         scores = recognizer.window_scores(FakeExtractor()(clips.parent / name).skeleton, label_set, 25.0)
-        answers = window_answers(scores, label_set.labels) if steady_motion else steady_answers(
-            [s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores])  # the time step alone
+        answers = window_answers(scores, label_set.labels, rule) if steady_motion else steady_answers(
+            [s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores], rule=rule)  # the time step alone
         named = [a.label for a in answers[1:]]
         assert len(named) == 2  # three windows, the first one left out
         assert result.shown == pytest.approx(named.count(result.action) / 2)
@@ -161,6 +163,13 @@ def test_cli_writes_json_and_markdown_and_refuses_a_missing_table(tmp_path, clip
     assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
                  "--tempi", "0.5", "2"]) == 2
     assert "tempi must include 1" in capsys.readouterr().err
+    assert report["setting"]["switch_margin"] == SteadyRule().switch_margin  # the app's, unless told
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--switch-margin", "0.06"]) == 0
+    assert json.loads((out / "videos.json").read_text())["setting"]["switch_margin"] == 0.06
+    assert main(["--clips", str(clips), "--weights", str(weights), "--out", str(out), "--device", "cpu",
+                 "--switch-margin", "-1"]) == 2
+    assert "invalid steady-answer rule" in capsys.readouterr().err
 
 
 def test_untrained_labels_can_be_scored_by_name_only_and_trained_ones_keep_their_descriptions():

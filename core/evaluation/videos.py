@@ -45,6 +45,7 @@ from core.evaluation.pose_cache import POSE_CACHE, Extractor, cached_video_pose
 from core.model.prototypes import NAME_TEMPLATES, with_name_templates
 from core.recognition.labels import LabelError, parse_labels
 from core.recognition.prompts import label_sentences
+from core.recognition.smoothing import SteadyRule, steady_answers
 from core.recognition.windows import DEFAULT_POOLING, POOLINGS
 from core.skeleton.transforms import rotate, rotation_matrix
 
@@ -143,15 +144,15 @@ def _untrained_read(recognizer, labels: list[str], trained: Collection[str] | No
 def evaluate_clips(
     clips: list[ClipRow], labels: list[str], recognizer, trained: Collection[str] | None,
     pooling: str = DEFAULT_POOLING, cache: Path = POSE_CACHE, extractor: Extractor | None = None,
-    tilt_deg: float = 0.0, label_set=None, steady_motion: bool = True,
+    tilt_deg: float = 0.0, label_set=None, steady_motion: bool = True, steady_rule: SteadyRule = SteadyRule(),
 ) -> list[ClipResult]:
     """Rank ``labels`` for every clip (seen by a camera tilted by ``tilt_deg``; prototypes from
     ``label_set`` when given, else the app's); a clip without anybody in it is a miss with a note.
     The steady answers weigh windows by their motion as the app's do, or with ``steady_motion``
-    False by their time step alone (to measure what the motion adds)."""
+    False by their time step alone (to measure what the motion adds); ``steady_rule`` is the app's
+    unless a tuning run says otherwise."""
     from core.pose.errors import PoseInputError
     from core.recognition.recognizer import pooled_ranking
-    from core.recognition.smoothing import steady_answers
 
     label_set = recognizer.encode_labels(labels) if label_set is None else label_set
     results = []
@@ -170,7 +171,8 @@ def evaluate_clips(
         names = [name.casefold() for name, _ in ranking.entries]
         rank = names.index(clip.action.casefold()) + 1 if clip.action.casefold() in names else None
         motions = [s.motion for s in scores] if steady_motion else None
-        answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores], motions)
+        answers = steady_answers([s.end_s for s in scores], label_set.labels, [s.probabilities for s in scores], motions,
+                                 steady_rule)
         results.append(ClipResult(clip.file.name, clip.action, status, ranking.top(TOP), rank, len(scores),
                                   shown=_shown_share(answers[1:], clip.action)))
     return results
@@ -275,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steady", choices=("motion", "time"), default="motion",
                         help="how the steady answer (the shown column) weighs windows: by the body's motion in "
                              "them (the app's rule, core.recognition.motion) or by their time step alone")
+    parser.add_argument("--switch-margin", type=float, default=SteadyRule().switch_margin,
+                        help="how far another label must lead the named one to replace it in the steady answer "
+                             "(default: the app's, %(default)s; tuning)")
     parser.add_argument("--window-s", type=float, help="override the checkpoint's window seconds (tuning)")
     parser.add_argument("--stride-s", type=float, help="override the stride between windows (tuning)")
     parser.add_argument("--level", choices=("on", "off"),
@@ -332,11 +337,13 @@ def _run(args: argparse.Namespace) -> int:
         label_set = recognizer.label_sets(labels, [untrained_with_templates(member, labels, trained, args.untrained_templates)
                                                    for member in members])
     steady_motion = args.steady == "motion"
+    steady_rule = SteadyRule(switch_margin=args.switch_margin)
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set,
-                             steady_motion=steady_motion)
+                             steady_motion=steady_motion, steady_rule=steady_rule)
     summary = summarise(results)
     setting = {"weights": ", ".join(map(str, weights)), "labels": len(labels), "unseen_bias": first.unseen_bias,
-               "pooling": args.pooling, "steady": args.steady, "window_s": first.policy.duration_s, "stride_s": first.policy.stride_s,
+               "pooling": args.pooling, "steady": args.steady, "switch_margin": args.switch_margin,
+               "window_s": first.policy.duration_s, "stride_s": first.policy.stride_s,
                "min_poses": first.policy.min_poses, "level": first.policy.level,
                "tempi": list(first.policy.tempi),
                "untrained_prototypes": args.untrained_prototypes}
@@ -346,7 +353,8 @@ def _run(args: argparse.Namespace) -> int:
     by_tilt = {0.0: summary}
     for tilt in args.tilts or []:
         by_tilt[tilt] = summarise(evaluate_clips(clips, labels, recognizer, trained, args.pooling, POSE_CACHE,
-                                                 tilt_deg=tilt, label_set=label_set, steady_motion=steady_motion))
+                                                 tilt_deg=tilt, label_set=label_set, steady_motion=steady_motion,
+                                                 steady_rule=steady_rule))
     if len(by_tilt) > 1:
         text += "\nThe same clips seen by a tilted camera (about its horizontal axis):\n\n" + tilt_table(by_tilt)
     args.out.mkdir(parents=True, exist_ok=True)
