@@ -310,6 +310,7 @@ def _run(args: argparse.Namespace) -> int:
     from core.evaluation.ensemble import Ensemble
     from core.recognition.recognizer import DEFAULT_WEIGHTS, Recognizer
 
+    steady_rule = SteadyRule(switch_margin=args.switch_margin)  # a bad margin is refused before any loading
     clips = read_clips(args.clips)
     labels = parse_labels(args.labels) if args.labels else list(dict.fromkeys(c.action for c in clips))
     weights = args.weights or [DEFAULT_WEIGHTS]
@@ -337,7 +338,6 @@ def _run(args: argparse.Namespace) -> int:
         label_set = recognizer.label_sets(labels, [untrained_with_templates(member, labels, trained, args.untrained_templates)
                                                    for member in members])
     steady_motion = args.steady == "motion"
-    steady_rule = SteadyRule(switch_margin=args.switch_margin)
     results = evaluate_clips(clips, labels, recognizer, trained, args.pooling, cache=POSE_CACHE, label_set=label_set,
                              steady_motion=steady_motion, steady_rule=steady_rule)
     summary = summarise(results)
