@@ -187,6 +187,16 @@ def test_a_result_mediapipe_rates_mostly_hidden_is_nobody(pose_model: Path) -> N
     assert present[1].mean() < 0.4  # the ghost was there in 50 % of the frames before the gate
 
 
+def test_a_person_lost_in_a_fall_is_followed_through_it(pose_model: Path) -> None:
+    """A woman crumples sideways against her walker: the landmarker's presence gate drops her on
+    the 11 frames of the fall itself (3.76-4.16 s), and the stand-in follows her through them."""
+    result = extract_video(require_data("clips", "falling_down_02.mp4"))
+    present = np.abs(result.skeleton[0]).sum(axis=(1, 2)) > 0
+    assert present.all(), f"no pose at {np.flatnonzero(~present) / result.fps} s"
+    extent = np.ptp(result.image[0], axis=1)  # (T, 2): the body's width and height in pixels
+    assert extent[0, 1] > extent[0, 0] and extent[-1, 0] > extent[-1, 1]  # upright, then lying
+
+
 def test_visibility_gate_reads_the_skeleton_joints() -> None:
     seen = np.full(33, 0.9, np.float32)
     person = _Person(np.zeros((33, 2), np.float32), seen, np.zeros((33, 3), np.float32))

@@ -19,7 +19,7 @@ from core.pose.lifting import WEIGHTS as LIFTER_WEIGHTS
 from core.pose.video import VideoPose, extract_video
 
 POSE_CACHE = cache_root() / "video_poses"
-CACHE_VERSION = "boxes1"  # changes whenever the extraction's result does (here: one box rule for greying people and the camera's flow)
+CACHE_VERSION = "stand-in1"  # changes whenever the extraction's result does (here: a lost person's stand-in)
 Extractor = Callable[..., VideoPose]
 
 

@@ -20,6 +20,7 @@ from core.pose.identity import FORGET_AFTER_MS, IdentityTracker, torso_of
 from core.pose.mapping import NUM_LANDMARKS, landmarks_to_ntu, visibility_to_ntu, world_to_kinect
 from core.pose.native_logs import native_stderr_captured
 from core.pose.person_box import grown_box
+from core.pose.stand_in import STAND_IN_PRESENCE, StandIn
 from core.pose.travel import DEFAULT_HORIZONTAL_FOV_DEG, TravelMemory, focal_length_px
 from core.skeleton.layout import NUM_JOINTS
 
@@ -153,6 +154,22 @@ class _Person:
         return distance < SAME_PERSON_TORSOS * max(torso, other_torso, 1.0)
 
 
+def _followed_person(landmarker, rgb: np.ndarray, timestamp_ms: int) -> _Person | None:
+    """The one person a one-pose landmarker follows in a frame, or None."""
+    import mediapipe as mp
+
+    result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms)
+    if not result.pose_landmarks:
+        return None
+    return _Person.from_result(result.pose_landmarks[0], result.pose_world_landmarks[0])
+
+
+def _visible_person(landmarker, rgb: np.ndarray, timestamp_ms: int) -> _Person | None:
+    """The person a landmarker follows, when it is mostly visible (what the stand-in reports)."""
+    person = _followed_person(landmarker, rgb, timestamp_ms)
+    return person if person is not None and person.looks_visible else None
+
+
 class PoseTracker:
     """MediaPipe PoseLandmarker for one stream, returning NTU-25 skeletons per frame.
 
@@ -164,7 +181,9 @@ class PoseTracker:
     side by side (its tracking box for the first person swallows the second's detection). So
     each person gets a one-pose landmarker of their own, and each landmarker sees the frame with
     the people already found by the previous ones greyed out. A result rated mostly hidden
-    (MIN_PERSON_VISIBILITY) is greyed out all the same but not reported as a person.
+    (MIN_PERSON_VISIBILITY) is greyed out all the same but not reported as a person. When the
+    first landmarker loses the person it followed, a low-gate stand-in follows them through the
+    gap (core.pose.stand_in).
     """
 
     def __init__(
@@ -197,6 +216,19 @@ class PoseTracker:
                 vision.PoseLandmarker.create_from_options(options) for _ in range(max_people)
             ]
         self._following = [False] * max_people  # which landmarkers had someone last time
+        self._first_found_visible = False  # the first landmarker's result was a person last time
+        stand_in_options = vision.PoseLandmarkerOptions(
+            base_options=options.base_options,
+            running_mode=options.running_mode,
+            num_poses=1,
+            min_pose_presence_confidence=STAND_IN_PRESENCE,
+        )
+
+        def make_stand_in():
+            with native_stderr_captured():
+                return vision.PoseLandmarker.create_from_options(stand_in_options)
+
+        self._stand_in: StandIn[_Person] = StandIn(make_stand_in, _visible_person)
         self._identities = IdentityTracker()
         self._travel = TravelMemory(FORGET_AFTER_MS)
         self._last_timestamp_ms: int | None = None
@@ -211,6 +243,7 @@ class PoseTracker:
         for landmarker in self._landmarkers:
             landmarker.close()
         self._landmarkers = []
+        self._stand_in.stop()
 
     def prepare(self, frame: np.ndarray, bgr: bool = False) -> PreparedFrame:
         """Validation, colour conversion, downscaling and flipping; thread-safe, so a decoding
@@ -260,21 +293,21 @@ class PoseTracker:
 
     def _find_people(self, rgb: np.ndarray, timestamp_ms: int) -> list[_Person]:
         """Run the landmarkers in turn, each on the frame with the people found so far greyed."""
-        import mediapipe as mp
-
         height, width = rgb.shape[:2]
         searching = self.times.frames % SEARCH_EVERY == 0
         people: list[_Person] = []
         view = rgb
+        first_was_found = self._first_found_visible
+        self._first_found_visible = False
         for index, landmarker in enumerate(self._landmarkers):
             if not (index == 0 or self._following[index] or searching):
                 continue
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=view)
-            result = landmarker.detect_for_video(image, timestamp_ms)
-            self._following[index] = bool(result.pose_landmarks)
-            if not result.pose_landmarks:
+            person = _followed_person(landmarker, view, timestamp_ms)
+            self._following[index] = person is not None
+            if person is None:
                 continue
-            person = _Person.from_result(result.pose_landmarks[0], result.pose_world_landmarks[0])
+            if index == 0:
+                self._first_found_visible = person.looks_visible
             if any(person.same_as(other, width, height) for other in people):
                 continue
             people.append(person)
@@ -282,6 +315,15 @@ class PoseTracker:
                 view = view.copy() if view is rgb else view
                 x0, y0, x1, y1 = person.box(width, height)
                 view[y0:y1, x0:x1] = MASK_GREY
+        if self._following[0]:
+            self._stand_in.stop()
+        lost = first_was_found and not self._following[0]
+        stand_in = self._stand_in.follow(rgb, timestamp_ms, lost)
+        if stand_in is not None:
+            if any(stand_in.same_as(other, width, height) for other in people):
+                self._stand_in.stop()  # another landmarker has them again
+            else:
+                people.append(stand_in)
         return people
 
     def _to_frame_pose(
