@@ -197,6 +197,14 @@ def test_a_person_lost_in_a_fall_is_followed_through_it(pose_model: Path) -> Non
     assert extent[0, 1] > extent[0, 0] and extent[-1, 0] > extent[-1, 1]  # upright, then lying
 
 
+def test_the_pose_bench_counts_the_stand_ins_it_started(pose_model: Path, capsys: pytest.CaptureFixture) -> None:
+    from core.pose.bench import main as bench
+
+    assert bench([str(require_data("clips", "falling_down_02.mp4"))]) == 0
+    printed = capsys.readouterr().out
+    assert "stand-ins started for a lost person: 1 " in printed and "frames/s measured" in printed
+
+
 def test_visibility_gate_reads_the_skeleton_joints() -> None:
     seen = np.full(33, 0.9, np.float32)
     person = _Person(np.zeros((33, 2), np.float32), seen, np.zeros((33, 3), np.float32))

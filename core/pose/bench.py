@@ -25,9 +25,10 @@ STAGES = ("decode", "prepare", "pose", "mapping", "camera")
 
 def _stage_pass(
     video: Path, mirrored: bool, max_people: int, max_side: int
-) -> dict[str, tuple[float, float]]:
+) -> tuple[dict[str, tuple[float, float]], int]:
     """Per stage: (wall seconds, CPU seconds of the whole process) per frame, run one at a time
-    so that the CPU time of each stage is its own (MediaPipe computes on threads of its own)."""
+    so that the CPU time of each stage is its own (MediaPipe computes on threads of its own);
+    and how many times the stand-in for a lost person started (its cost is in the pose stage)."""
     capture, fps, _ = open_video(video)
     totals = {stage: [0.0, 0.0] for stage in STAGES}
     frames = 0
@@ -55,8 +56,10 @@ def _stage_pass(
             camera.update(prepared.rgb, found.landmarks, prepared.original_size[0])
             _add(totals["camera"], clock)
             frames += 1
+        starts = tracker.stand_in_starts
     capture.release()
-    return {stage: (wall / max(frames, 1), cpu / max(frames, 1)) for stage, (wall, cpu) in totals.items()}
+    per_frame = {stage: (wall / max(frames, 1), cpu / max(frames, 1)) for stage, (wall, cpu) in totals.items()}
+    return per_frame, starts
 
 
 def _add(total: list[float], since: tuple[float, float]) -> tuple[float, float]:
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} cores, 1-minute load average {load:.1f} before the run")
     try:
-        stages = _stage_pass(args.video, args.mirrored, args.max_people, args.max_side)
+        stages, stand_in_starts = _stage_pass(args.video, args.mirrored, args.max_people, args.max_side)
         cpu_start = time.process_time()
         result = extract_video(args.video, mirrored=args.mirrored, max_people=args.max_people)
         cpu_s = time.process_time() - cpu_start
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     reader = sum(stages[stage][1] for stage in ("decode", "prepare"))
     estimator = sum(stages[stage][1] for stage in ("pose", "mapping", "camera"))
     print(f"  CPU-bound pace on 2 free cores: {1.0 / max(reader, estimator):.1f} frames/s")
+    print(f"  stand-ins started for a lost person: {stand_in_starts} (core.pose.stand_in)")
     rate = result.num_frames / max(result.processing_s, 1e-9)
     print(
         f"end to end (extract_video, decoding in a thread): {rate:.1f} frames/s measured, "

@@ -233,6 +233,11 @@ class PoseTracker:
         self._travel = TravelMemory(FORGET_AFTER_MS)
         self._last_timestamp_ms: int | None = None
 
+    @property
+    def stand_in_starts(self) -> int:
+        """How many times a lost person's stand-in was started (benchmarks read its cost)."""
+        return self._stand_in.starts
+
     def __enter__(self) -> PoseTracker:
         return self
 
