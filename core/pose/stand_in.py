@@ -4,11 +4,11 @@ A landmarker keeps following a person while its presence score stays above a gat
 them when it dips under: in a fall, a deep crouch or a body folded against a walker the person is
 still there, in a pose the landmarker rates unlikely, and its detector does not find them again
 until the pose is ordinary. Lowering the gate for good keeps tracks that have slid off a person
-(README, *Why falling_down_02 misses its fall*), so the gate stays. Only when the first landmarker
+(README, *Why the stand-in, not a lower gate*), so the gate stays. Only when the first landmarker
 loses the person it followed does a second one, with a low gate, start on the last few frames
 (when the person was still found) and follow them through the gap: for HOLD_MS at most, until it
-loses them too, or until the first landmarker follows someone again. It costs nothing while the
-person is found, and about 0.1 s (a fresh landmarker and the replay) each time they are lost.
+loses them too, or until the first landmarker follows someone again. While the person is found it
+only keeps a copy of each frame; each loss costs 0.1-0.2 s once (a fresh landmarker and the replay).
 """
 
 from __future__ import annotations
