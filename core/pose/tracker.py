@@ -8,7 +8,7 @@ increasing timestamps and a fresh landmarker per stream.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -217,12 +217,7 @@ class PoseTracker:
             ]
         self._following = [False] * max_people  # which landmarkers had someone last time
         self._first_found_visible = False  # the first landmarker's result was a person last time
-        stand_in_options = vision.PoseLandmarkerOptions(
-            base_options=options.base_options,
-            running_mode=options.running_mode,
-            num_poses=1,
-            min_pose_presence_confidence=STAND_IN_PRESENCE,
-        )
+        stand_in_options = replace(options, min_pose_presence_confidence=STAND_IN_PRESENCE)
 
         def make_stand_in():
             with native_stderr_captured():
