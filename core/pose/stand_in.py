@@ -61,8 +61,7 @@ class StandIn(Generic[Person]):
         ``lost``: the first landmarker followed a person on the previous frame and nobody now."""
         try:
             if lost and not self.active and self._recent:
-                self._start()
-                self._lost_at_ms = timestamp_ms
+                self._start(timestamp_ms)
             if not self.active:
                 return None
             if timestamp_ms - self._lost_at_ms > self._hold_ms:
@@ -80,8 +79,9 @@ class StandIn(Generic[Person]):
             self._landmarker.close()
             self._landmarker = None
 
-    def _start(self) -> None:
+    def _start(self, lost_at_ms: int) -> None:
         self._landmarker = self._make_landmarker()
+        self._lost_at_ms = lost_at_ms
         self.starts += 1
         for rgb, timestamp_ms in self._recent:
             self._detect(self._landmarker, rgb, timestamp_ms)
